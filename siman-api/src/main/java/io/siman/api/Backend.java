@@ -1,0 +1,52 @@
+package io.siman.api;
+
+/**
+ * A compute backend: memory for tensors plus the {@link Kernels}. Tensors of one backend are used only
+ * with that backend's kernels. A backend is safe for concurrent allocation; kernels may be called from
+ * several threads as long as each call's output tensors are not shared.
+ */
+public interface Backend extends AutoCloseable {
+    /** The provider name that created this backend. */
+    String name();
+
+    DeviceInfo device();
+
+    /** Number of worker threads kernels use. */
+    int threads();
+
+    Kernels kernels();
+
+    /** Allocates a zero-filled tensor. */
+    Tensor allocate(DType dtype, Shape shape);
+
+    default Tensor allocate(Shape shape) {
+        return allocate(DType.FLOAT32, shape);
+    }
+
+    /** Copies host data into a new tensor; {@code data.length} must equal the shape's size. */
+    Tensor upload(float[] data, Shape shape);
+
+    Tensor upload(int[] data, Shape shape);
+
+    Tensor upload(long[] data, Shape shape);
+
+    /** Overwrites an existing tensor with host data of the same size. */
+    void write(Tensor dst, float[] data);
+
+    void write(Tensor dst, int[] data);
+
+    void write(Tensor dst, long[] data);
+
+    float[] downloadFloats(Tensor src);
+
+    int[] downloadInts(Tensor src);
+
+    long[] downloadLongs(Tensor src);
+
+    /** Tensors allocated and not yet closed: a leak check for tests and long runs. */
+    long liveTensors();
+
+    /** Releases the backend's threads and any device resources; tensors must not be used afterwards. */
+    @Override
+    void close();
+}

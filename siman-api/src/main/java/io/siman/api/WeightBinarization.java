@@ -1,0 +1,24 @@
+package io.siman.api;
+
+/**
+ * One binarized layer's weight step, created by {@link Binarizer#create} for a weight shape
+ * {@code [Co, Ci, kh, kw]}. It owns its buffers; {@link #close()} releases them.
+ */
+public interface WeightBinarization extends AutoCloseable {
+    /**
+     * The effective weights the convolution uses this step. In training it may rewrite the latent
+     * weights (SiMaN's clip) and it records what {@link #backward} needs; in evaluation it returns the
+     * weights recorded at the last training step (SiMaN freezes its bits), computing them from the
+     * latent weights when there has been none. The returned tensor is owned by this object.
+     */
+    Tensor forward(Tensor latent, TrainingProgress progress);
+
+    /** {@code dLatent} from {@code dEffective} (straight-through), for the last training forward. */
+    void backward(Tensor latent, Tensor dEffective, Tensor dLatent);
+
+    /** The packed form for bitwise inference, or null when weights stay full precision. */
+    InferenceForm inferenceForm(Tensor latent);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,147 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.Backend;
+import io.siman.api.DType;
+import io.siman.api.DeviceInfo;
+import io.siman.api.Kernels;
+import io.siman.api.ShapeMismatchException;
+import io.siman.api.Shape;
+import io.siman.api.SimanException;
+import io.siman.api.Tensor;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The CPU backend: tensors are Java arrays, kernels run on a private pool of worker threads. */
+public final class CpuBackend implements Backend {
+    private final DeviceInfo device;
+    private final Parallel parallel;
+    private final CpuKernels kernels;
+    private final AtomicLong live = new AtomicLong();
+
+    CpuBackend(int threads, DeviceInfo device) {
+        this.device = device;
+        this.parallel = new Parallel(threads);
+        this.kernels = new CpuKernels(this, parallel);
+    }
+
+    @Override
+    public String name() {
+        return CpuBackendProvider.NAME;
+    }
+
+    @Override
+    public DeviceInfo device() {
+        return device;
+    }
+
+    @Override
+    public int threads() {
+        return parallel.threads();
+    }
+
+    @Override
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    @Override
+    public Tensor allocate(DType dtype, Shape shape) {
+        CpuTensor t = new CpuTensor(this, dtype, shape);
+        live.incrementAndGet();
+        return t;
+    }
+
+    @Override
+    public Tensor upload(float[] data, Shape shape) {
+        Tensor t = allocate(DType.FLOAT32, shape);
+        write(t, data);
+        return t;
+    }
+
+    @Override
+    public Tensor upload(int[] data, Shape shape) {
+        Tensor t = allocate(DType.INT32, shape);
+        write(t, data);
+        return t;
+    }
+
+    @Override
+    public Tensor upload(long[] data, Shape shape) {
+        Tensor t = allocate(DType.INT64, shape);
+        write(t, data);
+        return t;
+    }
+
+    @Override
+    public void write(Tensor dst, float[] data) {
+        float[] a = own(dst, DType.FLOAT32).f;
+        checkLength(dst, data.length);
+        System.arraycopy(data, 0, a, 0, a.length);
+    }
+
+    @Override
+    public void write(Tensor dst, int[] data) {
+        int[] a = own(dst, DType.INT32).i;
+        checkLength(dst, data.length);
+        System.arraycopy(data, 0, a, 0, a.length);
+    }
+
+    @Override
+    public void write(Tensor dst, long[] data) {
+        long[] a = own(dst, DType.INT64).l;
+        checkLength(dst, data.length);
+        System.arraycopy(data, 0, a, 0, a.length);
+    }
+
+    @Override
+    public float[] downloadFloats(Tensor src) {
+        return own(src, DType.FLOAT32).f.clone();
+    }
+
+    @Override
+    public int[] downloadInts(Tensor src) {
+        return own(src, DType.INT32).i.clone();
+    }
+
+    @Override
+    public long[] downloadLongs(Tensor src) {
+        return own(src, DType.INT64).l.clone();
+    }
+
+    @Override
+    public long liveTensors() {
+        return live.get();
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+
+    void released() {
+        live.decrementAndGet();
+    }
+
+    /** The tensor as this backend's own, open, of the given type. */
+    CpuTensor own(Tensor t, DType dtype) {
+        if (t == null) {
+            throw new SimanException("missing tensor (null) where a " + dtype + " tensor is required");
+        }
+        if (!(t instanceof CpuTensor c) || c.backend() != this) {
+            throw new SimanException("tensor " + t + " belongs to another backend (" + t.backend().name() + ")");
+        }
+        if (c.isClosed()) {
+            throw new SimanException("tensor " + t + " was used after it was closed");
+        }
+        if (c.dtype() != dtype) {
+            throw new ShapeMismatchException("tensor " + t + " has type " + c.dtype() + ", expected " + dtype);
+        }
+        return c;
+    }
+
+    private static void checkLength(Tensor t, int length) {
+        if (t.shape().size() != length) {
+            throw new ShapeMismatchException("cannot write " + length + " values into a tensor of shape " + t.shape());
+        }
+    }
+}

@@ -1,0 +1,1267 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.Activation;
+import io.siman.api.ConvGeometry;
+import io.siman.api.DType;
+import io.siman.api.Encoding;
+import io.siman.api.Kernels;
+import io.siman.api.PoolGeometry;
+import io.siman.api.Shape;
+import io.siman.api.ShapeMismatchException;
+import io.siman.api.SimanException;
+import io.siman.api.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Every kernel of the contract in plain Java. Loops are split across threads by output element (samples,
+ * channels or rows), so each output is computed by one thread in a fixed order.
+ */
+final class CpuKernels implements Kernels {
+    /** Samples per partial sum of the weight gradient; fixed so the reduction order never changes. */
+    private static final int WEIGHT_GRAD_CHUNK = 4;
+
+    private final CpuBackend backend;
+    private final Parallel par;
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    CpuKernels(CpuBackend backend, Parallel parallel) {
+        this.backend = backend;
+        this.par = parallel;
+    }
+
+    // ---------------------------------------------------------------- access and checks
+
+    private float[] f(Tensor t) {
+        return backend.own(t, DType.FLOAT32).f;
+    }
+
+    private int[] ints(Tensor t) {
+        return backend.own(t, DType.INT32).i;
+    }
+
+    private long[] longs(Tensor t) {
+        return backend.own(t, DType.INT64).l;
+    }
+
+    /** A per-thread scratch array of at least {@code n} floats (slot 0 or 1). */
+    private float[] scratch(int slot, int n) {
+        float[][] s = scratch.get();
+        if (s[slot].length < n) {
+            s[slot] = new float[n];
+        }
+        return s[slot];
+    }
+
+    private static void expect(String op, String what, Tensor t, Shape shape) {
+        if (!t.shape().equals(shape)) {
+            throw new ShapeMismatchException(op + ": " + what + " has shape " + t.shape() + ", expected " + shape);
+        }
+    }
+
+    private static void expectSize(String op, String what, Tensor t, long size) {
+        if (t.shape().size() != size) {
+            throw new ShapeMismatchException(op + ": " + what + " has shape " + t.shape() + " (" + t.shape().size()
+                    + " values), expected " + size + " values");
+        }
+    }
+
+    /** Channels of a rank-2 {@code [N, C]} or rank-4 {@code [N, C, H, W]} tensor. */
+    private static int channels(String op, Tensor x) {
+        int r = x.shape().rank();
+        if (r != 2 && r != 4) {
+            throw new ShapeMismatchException(op + ": input must be [N, C] or [N, C, H, W], got " + x.shape());
+        }
+        return x.shape().dim(1);
+    }
+
+    /** Positions per channel of a rank-2 or rank-4 tensor. */
+    private static int plane(Tensor x) {
+        return x.shape().rank() == 4 ? x.shape().dim(2) * x.shape().dim(3) : 1;
+    }
+
+    private static float signOf(float v) {
+        return v >= 0f ? 1f : -1f;
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    @Override
+    public void fill(Tensor x, float value) {
+        float[] a = f(x);
+        par.forRange(a.length, 1, (from, to) -> Arrays.fill(a, from, to, value));
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        if (src.dtype() != dst.dtype()) {
+            throw new ShapeMismatchException("copy: " + src + " and " + dst + " differ in type");
+        }
+        expectSize("copy", "destination", dst, src.shape().size());
+        Object s = switch (src.dtype()) {
+            case FLOAT32 -> f(src);
+            case INT32 -> ints(src);
+            case INT64 -> longs(src);
+        };
+        Object d = switch (dst.dtype()) {
+            case FLOAT32 -> f(dst);
+            case INT32 -> ints(dst);
+            case INT64 -> longs(dst);
+        };
+        System.arraycopy(s, 0, d, 0, src.shape().intSize());
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        float[] x = f(a), y = f(b), o = f(out);
+        expectSize("add", "b", b, x.length);
+        expectSize("add", "out", out, x.length);
+        par.forRange(x.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                o[i] = x[i] + y[i];
+            }
+        });
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        float[] a = f(x), b = f(y);
+        expectSize("axpy", "y", y, a.length);
+        par.forRange(a.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                b[i] = Math.fma(alpha, a[i], b[i]);
+            }
+        });
+    }
+
+    @Override
+    public void sign(Tensor x, Tensor out) {
+        float[] a = f(x), o = f(out);
+        expectSize("sign", "out", out, a.length);
+        par.forRange(a.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                o[i] = signOf(a[i]);
+            }
+        });
+    }
+
+    @Override
+    public void mulSign(Tensor x, Tensor s, Tensor out) {
+        float[] a = f(x), b = f(s), o = f(out);
+        expectSize("mulSign", "s", s, a.length);
+        expectSize("mulSign", "out", out, a.length);
+        par.forRange(a.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                o[i] = b[i] >= 0f ? a[i] : -a[i];
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- dense
+
+    @Override
+    public void linearForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
+        String op = "linearForward";
+        if (x.shape().rank() != 2 || w.shape().rank() != 2) {
+            throw new ShapeMismatchException(op + ": x must be [N, in] and w [out, in], got " + x.shape() + " and " + w.shape());
+        }
+        int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
+        expect(op, "w", w, Shape.of(out, in));
+        expect(op, "y", y, Shape.of(n, out));
+        if (bias != null) {
+            expect(op, "bias", bias, Shape.of(out));
+        }
+        float[] xa = f(x), wa = f(w), ya = f(y), ba = bias == null ? null : f(bias);
+        float[] wt = new float[in * out];
+        Gemm.transpose(wa, 0, out, in, wt, 0);
+        par.forRange(n, (long) in * out, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                if (ba != null) {
+                    System.arraycopy(ba, 0, ya, i * out, out);
+                }
+            }
+            Gemm.multiply(out, in, xa, 0, in, wt, 0, out, ya, 0, out, ba != null, from, to);
+        });
+    }
+
+    @Override
+    public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor dbias) {
+        String op = "linearBackward";
+        int n = x.shape().dim(0), in = x.shape().rowLength(), out = w.shape().dim(0);
+        expect(op, "w", w, Shape.of(out, in));
+        expect(op, "dy", dy, Shape.of(n, out));
+        expect(op, "dw", dw, Shape.of(out, in));
+        float[] xa = f(x), wa = f(w), dya = f(dy), dwa = f(dw);
+        if (dx != null) {
+            expect(op, "dx", dx, x.shape());
+            float[] dxa = f(dx);
+            par.forRange(n, (long) in * out, (from, to) ->
+                    Gemm.multiply(in, out, dya, 0, out, wa, 0, in, dxa, 0, in, false, from, to));
+        }
+        float[] dyt = new float[n * out];
+        Gemm.transpose(dya, 0, n, out, dyt, 0);
+        par.forRange(out, (long) in * n, (from, to) ->
+                Gemm.multiply(in, n, dyt, 0, n, xa, 0, in, dwa, 0, in, false, from, to));
+        if (dbias != null) {
+            expect(op, "dbias", dbias, Shape.of(out));
+            float[] db = f(dbias);
+            for (int o = 0; o < out; o++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += dya[i * out + o];
+                }
+                db[o] = (float) s;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    private static void checkConv(String op, ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        expect(op, "input", x, g.inputShape());
+        expect(op, "weights", w, g.weightShape());
+        expect(op, "output", y, g.outputShape());
+    }
+
+    private static boolean isPointwise(ConvGeometry g) {
+        return g.kernelH() == 1 && g.kernelW() == 1 && g.stride() == 1 && g.padding() == 0;
+    }
+
+    /** {@code col[K, P]}: column {@code p} holds the input window of output position {@code p}. */
+    private static void im2col(ConvGeometry g, float[] x, int xOff, float[] col) {
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), p = ho * wo;
+        int row = 0;
+        for (int c = 0; c < g.inChannels(); c++) {
+            int plane = xOff + c * h * w;
+            for (int ky = 0; ky < g.kernelH(); ky++) {
+                for (int kx = 0; kx < g.kernelW(); kx++, row++) {
+                    int base = row * p;
+                    for (int oy = 0; oy < ho; oy++) {
+                        int iy = oy * g.stride() - g.padding() + ky;
+                        int o = base + oy * wo;
+                        if (iy < 0 || iy >= h) {
+                            Arrays.fill(col, o, o + wo, 0f);
+                            continue;
+                        }
+                        int src = plane + iy * w;
+                        for (int ox = 0; ox < wo; ox++) {
+                            int ix = ox * g.stride() - g.padding() + kx;
+                            col[o + ox] = ix >= 0 && ix < w ? x[src + ix] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds {@code col[K, P]} back into the image {@code dx} (the adjoint of {@link #im2col}). */
+    private static void col2imAdd(ConvGeometry g, float[] col, float[] dx, int dxOff) {
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), p = ho * wo;
+        int row = 0;
+        for (int c = 0; c < g.inChannels(); c++) {
+            int plane = dxOff + c * h * w;
+            for (int ky = 0; ky < g.kernelH(); ky++) {
+                for (int kx = 0; kx < g.kernelW(); kx++, row++) {
+                    int base = row * p;
+                    for (int oy = 0; oy < ho; oy++) {
+                        int iy = oy * g.stride() - g.padding() + ky;
+                        if (iy < 0 || iy >= h) {
+                            continue;
+                        }
+                        int dst = plane + iy * w;
+                        int o = base + oy * wo;
+                        for (int ox = 0; ox < wo; ox++) {
+                            int ix = ox * g.stride() - g.padding() + kx;
+                            if (ix >= 0 && ix < w) {
+                                dx[dst + ix] += col[o + ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code rows[P, K]}: the transpose of {@link #im2col}, row {@code p} is the window of output {@code p}. */
+    private static void im2row(ConvGeometry g, float[] x, int xOff, float[] rows) {
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), k = g.fanIn();
+        for (int oy = 0; oy < ho; oy++) {
+            for (int ox = 0; ox < wo; ox++) {
+                int r = (oy * wo + ox) * k;
+                for (int c = 0; c < g.inChannels(); c++) {
+                    int plane = xOff + c * h * w;
+                    for (int ky = 0; ky < g.kernelH(); ky++) {
+                        int iy = oy * g.stride() - g.padding() + ky;
+                        boolean rowInside = iy >= 0 && iy < h;
+                        for (int kx = 0; kx < g.kernelW(); kx++, r++) {
+                            int ix = ox * g.stride() - g.padding() + kx;
+                            rows[r] = rowInside && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
+        checkConv("conv2dForward", g, x, w, y);
+        float[] xa = f(x), wa = f(w), ya = f(y);
+        int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
+        int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
+        boolean pointwise = isPointwise(g);
+        long costPerSample = (long) k * p * co;
+        if (g.batch() >= par.threads()) {
+            par.forRange(g.batch(), costPerSample, (from, to) -> {
+                for (int n = from; n < to; n++) {
+                    float[] col = pointwise ? xa : scratch(0, k * p);
+                    int colOff = pointwise ? n * inSize : 0;
+                    if (!pointwise) {
+                        im2col(g, xa, n * inSize, col);
+                    }
+                    Gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, n * outSize, p, false, 0, co);
+                }
+            });
+        } else {
+            for (int n = 0; n < g.batch(); n++) {
+                float[] col = pointwise ? xa : scratch(0, k * p);
+                int colOff = pointwise ? n * inSize : 0;
+                if (!pointwise) {
+                    im2col(g, xa, n * inSize, col);
+                }
+                int yOff = n * outSize;
+                par.forRange(co, (long) k * p, (from, to) ->
+                        Gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, yOff, p, false, from, to));
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        checkConv("conv2dBackwardData", g, dx, w, dy);
+        float[] dya = f(dy), wa = f(w), dxa = f(dx);
+        int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
+        int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
+        float[] wt = new float[k * co];
+        Gemm.transpose(wa, 0, co, k, wt, 0);
+        boolean pointwise = isPointwise(g);
+        par.forRange(g.batch(), (long) k * p * co, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                if (pointwise) {
+                    Gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, dxa, n * inSize, p, false, 0, k);
+                } else {
+                    float[] col = scratch(0, k * p);
+                    Gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, col, 0, p, false, 0, k);
+                    Arrays.fill(dxa, n * inSize, (n + 1) * inSize, 0f);
+                    col2imAdd(g, col, dxa, n * inSize);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
+        checkConv("conv2dBackwardWeights", g, x, dw, dy);
+        float[] xa = f(x), dya = f(dy), dwa = f(dw);
+        int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
+        int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
+        int chunks = (g.batch() + WEIGHT_GRAD_CHUNK - 1) / WEIGHT_GRAD_CHUNK;
+        int wSize = co * k;
+        float[] partial = chunks == 1 ? dwa : new float[chunks * wSize];
+        par.forRange(chunks, (long) WEIGHT_GRAD_CHUNK * k * p * co, (from, to) -> {
+            float[] rows = scratch(1, p * k);
+            for (int c = from; c < to; c++) {
+                int nEnd = Math.min(g.batch(), (c + 1) * WEIGHT_GRAD_CHUNK);
+                for (int n = c * WEIGHT_GRAD_CHUNK; n < nEnd; n++) {
+                    im2row(g, xa, n * inSize, rows);
+                    Gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k,
+                            n != c * WEIGHT_GRAD_CHUNK, 0, co);
+                }
+            }
+        });
+        if (chunks > 1) {
+            par.forRange(wSize, chunks, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    float s = 0f;
+                    for (int c = 0; c < chunks; c++) {
+                        s += partial[c * wSize + i];
+                    }
+                    dwa[i] = s;
+                }
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- per-channel scale
+
+    @Override
+    public void channelScale(Tensor x, Tensor scale, Tensor y) {
+        int c = channels("channelScale", x);
+        expect("channelScale", "scale", scale, Shape.of(c));
+        expect("channelScale", "y", y, x.shape());
+        float[] xa = f(x), s = f(scale), ya = f(y);
+        int hw = plane(x);
+        par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                float sc = s[nc % c];
+                int o = nc * hw;
+                for (int i = 0; i < hw; i++) {
+                    ya[o + i] = xa[o + i] * sc;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale) {
+        int c = channels("channelScaleBackward", x);
+        expect("channelScaleBackward", "scale", scale, Shape.of(c));
+        expect("channelScaleBackward", "dy", dy, x.shape());
+        expect("channelScaleBackward", "dscale", dscale, Shape.of(c));
+        float[] xa = f(x), s = f(scale), dya = f(dy), ds = f(dscale);
+        float[] dxa = dx == null ? null : f(dx);
+        if (dx != null) {
+            expect("channelScaleBackward", "dx", dx, x.shape());
+        }
+        int n = x.shape().dim(0), hw = plane(x);
+        par.forRange(c, (long) n * hw, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double acc = 0;
+                float sc = s[ch];
+                for (int i = 0; i < n; i++) {
+                    int o = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        acc += (double) dya[o + j] * xa[o + j];
+                        if (dxa != null) {
+                            dxa[o + j] = dya[o + j] * sc;
+                        }
+                    }
+                }
+                ds[ch] = (float) acc;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- batch normalization
+
+    private static void checkBn(String op, Tensor x, int c, Tensor... perChannel) {
+        for (Tensor t : perChannel) {
+            if (t != null) {
+                expect(op, "per-channel tensor", t, Shape.of(c));
+            }
+        }
+    }
+
+    @Override
+    public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                  float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        String op = "batchNormTraining";
+        int c = channels(op, x);
+        checkBn(op, x, c, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
+        expect(op, "y", y, x.shape());
+        int n = x.shape().dim(0), hw = plane(x);
+        long count = (long) n * hw;
+        if (count < 2) {
+            throw new ShapeMismatchException(op + ": needs more than one value per channel, got input " + x.shape());
+        }
+        float[] xa = f(x), g = f(gamma), b = f(beta), rm = f(runningMean), rv = f(runningVar), ya = f(y),
+                sm = f(saveMean), si = f(saveInvStd);
+        par.forRange(c, count * 3, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    int o = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        sum += xa[o + j];
+                    }
+                }
+                double mean = sum / count;
+                double sq = 0;
+                for (int i = 0; i < n; i++) {
+                    int o = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        double d = xa[o + j] - mean;
+                        sq += d * d;
+                    }
+                }
+                double biased = sq / count;
+                double inv = 1.0 / Math.sqrt(biased + eps);
+                float scale = (float) (g[ch] * inv);
+                float shift = (float) (b[ch] - mean * g[ch] * inv);
+                for (int i = 0; i < n; i++) {
+                    int o = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        ya[o + j] = Math.fma(xa[o + j], scale, shift);
+                    }
+                }
+                sm[ch] = (float) mean;
+                si[ch] = (float) inv;
+                rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mean);
+                rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * sq / (count - 1));
+            }
+        });
+    }
+
+    @Override
+    public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                   float eps, Tensor y) {
+        String op = "batchNormInference";
+        int c = channels(op, x);
+        checkBn(op, x, c, gamma, beta, runningMean, runningVar);
+        expect(op, "y", y, x.shape());
+        float[] xa = f(x), g = f(gamma), b = f(beta), rm = f(runningMean), rv = f(runningVar), ya = f(y);
+        int hw = plane(x);
+        par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int ch = nc % c;
+                double inv = 1.0 / Math.sqrt((double) rv[ch] + eps);
+                float scale = (float) (g[ch] * inv);
+                float shift = (float) (b[ch] - rm[ch] * g[ch] * inv);
+                int o = nc * hw;
+                for (int j = 0; j < hw; j++) {
+                    ya[o + j] = Math.fma(xa[o + j], scale, shift);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                  Tensor dx, Tensor dgamma, Tensor dbeta) {
+        String op = "batchNormBackward";
+        int c = channels(op, x);
+        checkBn(op, x, c, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        expect(op, "dy", dy, x.shape());
+        expect(op, "dx", dx, x.shape());
+        int n = x.shape().dim(0), hw = plane(x);
+        long count = (long) n * hw;
+        float[] xa = f(x), dya = f(dy), g = f(gamma), sm = f(saveMean), si = f(saveInvStd), dxa = f(dx),
+                dg = f(dgamma), db = f(dbeta);
+        par.forRange(c, count * 3, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double mean = sm[ch], inv = si[ch];
+                double sumDy = 0, sumDyXhat = 0;
+                for (int i = 0; i < n; i++) {
+                    int o = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        double d = dya[o + j];
+                        sumDy += d;
+                        sumDyXhat += d * (xa[o + j] - mean) * inv;
+                    }
+                }
+                dg[ch] = (float) sumDyXhat;
+                db[ch] = (float) sumDy;
+                double k = g[ch] * inv;
+                double meanDy = sumDy / count, meanDyXhat = sumDyXhat / count;
+                for (int i = 0; i < n; i++) {
+                    int o = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        double xhat = (xa[o + j] - mean) * inv;
+                        dxa[o + j] = (float) (k * (dya[o + j] - meanDy - xhat * meanDyXhat));
+                    }
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    @Override
+    public void activation(Activation kind, Tensor x, Tensor y) {
+        float[] a = f(x), o = f(y);
+        expect("activation", "y", y, x.shape());
+        par.forRange(a.length, 1, (from, to) -> {
+            switch (kind) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = Math.max(0f, a[i]);
+                    }
+                }
+                case HARDTANH -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = Math.max(-1f, Math.min(1f, a[i]));
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void activationBackward(Activation kind, Tensor x, Tensor dy, Tensor dx) {
+        float[] a = f(x), d = f(dy), o = f(dx);
+        expect("activationBackward", "dy", dy, x.shape());
+        expect("activationBackward", "dx", dx, x.shape());
+        par.forRange(a.length, 1, (from, to) -> {
+            switch (kind) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = a[i] > 0f ? d[i] : 0f;
+                    }
+                }
+                case HARDTANH -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = a[i] >= -1f && a[i] <= 1f ? d[i] : 0f;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void prelu(Tensor x, Tensor slope, Tensor y) {
+        int c = channels("prelu", x);
+        expect("prelu", "slope", slope, Shape.of(c));
+        expect("prelu", "y", y, x.shape());
+        float[] a = f(x), s = f(slope), o = f(y);
+        int hw = plane(x);
+        par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                float sl = s[nc % c];
+                int off = nc * hw;
+                for (int j = 0; j < hw; j++) {
+                    float v = a[off + j];
+                    o[off + j] = v >= 0f ? v : sl * v;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        int c = channels("preluBackward", x);
+        expect("preluBackward", "slope", slope, Shape.of(c));
+        expect("preluBackward", "dy", dy, x.shape());
+        expect("preluBackward", "dx", dx, x.shape());
+        expect("preluBackward", "dslope", dslope, Shape.of(c));
+        float[] a = f(x), s = f(slope), d = f(dy), o = f(dx), ds = f(dslope);
+        int n = x.shape().dim(0), hw = plane(x);
+        par.forRange(c, (long) n * hw, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                float sl = s[ch];
+                double acc = 0;
+                for (int i = 0; i < n; i++) {
+                    int off = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        float v = a[off + j];
+                        if (v >= 0f) {
+                            o[off + j] = d[off + j];
+                        } else {
+                            o[off + j] = sl * d[off + j];
+                            acc += (double) d[off + j] * v;
+                        }
+                    }
+                }
+                ds[ch] = (float) acc;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    @Override
+    public void maxPool2d(PoolGeometry g, Tensor x, Tensor y, Tensor argmax) {
+        expect("maxPool2d", "x", x, g.inputShape());
+        expect("maxPool2d", "y", y, g.outputShape());
+        expect("maxPool2d", "argmax", argmax, g.outputShape());
+        float[] xa = f(x), ya = f(y);
+        int[] am = ints(argmax);
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), k = g.kernel();
+        par.forRange(g.batch() * g.channels(), (long) ho * wo * k * k, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int in = nc * h * w, out = nc * ho * wo;
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bestAt = -1;
+                        for (int ky = 0; ky < k; ky++) {
+                            int iy = oy * g.stride() - g.padding() + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < k; kx++) {
+                                int ix = ox * g.stride() - g.padding() + kx;
+                                if (ix < 0 || ix >= w) {
+                                    continue;
+                                }
+                                float v = xa[in + iy * w + ix];
+                                if (bestAt < 0 || v > best || Float.isNaN(v) && !Float.isNaN(best)) {
+                                    best = v;
+                                    bestAt = iy * w + ix;
+                                }
+                            }
+                        }
+                        ya[out + oy * wo + ox] = best;
+                        am[out + oy * wo + ox] = bestAt;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Tensor dy, Tensor argmax, Tensor dx) {
+        expect("maxPool2dBackward", "dy", dy, g.outputShape());
+        expect("maxPool2dBackward", "argmax", argmax, g.outputShape());
+        expect("maxPool2dBackward", "dx", dx, g.inputShape());
+        float[] d = f(dy), o = f(dx);
+        int[] am = ints(argmax);
+        int hw = g.inHeight() * g.inWidth(), ohw = g.outHeight() * g.outWidth();
+        par.forRange(g.batch() * g.channels(), hw + ohw, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                Arrays.fill(o, nc * hw, (nc + 1) * hw, 0f);
+                for (int j = 0; j < ohw; j++) {
+                    int at = am[nc * ohw + j];
+                    if (at < 0 || at >= hw) {
+                        throw new SimanException("maxPool2dBackward: argmax " + at + " outside the input plane of " + hw);
+                    }
+                    o[nc * hw + at] += d[nc * ohw + j];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2d(PoolGeometry g, Tensor x, Tensor y) {
+        expect("avgPool2d", "x", x, g.inputShape());
+        expect("avgPool2d", "y", y, g.outputShape());
+        float[] xa = f(x), ya = f(y);
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), k = g.kernel();
+        double area = (double) k * k;
+        par.forRange(g.batch() * g.channels(), (long) ho * wo * k * k, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int in = nc * h * w, out = nc * ho * wo;
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        double s = 0;
+                        for (int ky = 0; ky < k; ky++) {
+                            int iy = oy * g.stride() - g.padding() + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < k; kx++) {
+                                int ix = ox * g.stride() - g.padding() + kx;
+                                if (ix >= 0 && ix < w) {
+                                    s += xa[in + iy * w + ix];
+                                }
+                            }
+                        }
+                        ya[out + oy * wo + ox] = (float) (s / area);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2dBackward(PoolGeometry g, Tensor dy, Tensor dx) {
+        expect("avgPool2dBackward", "dy", dy, g.outputShape());
+        expect("avgPool2dBackward", "dx", dx, g.inputShape());
+        float[] d = f(dy), o = f(dx);
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), k = g.kernel();
+        float inv = (float) (1.0 / ((double) k * k));
+        par.forRange(g.batch() * g.channels(), (long) ho * wo * k * k, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int in = nc * h * w, out = nc * ho * wo;
+                Arrays.fill(o, in, in + h * w, 0f);
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        float v = d[out + oy * wo + ox] * inv;
+                        for (int ky = 0; ky < k; ky++) {
+                            int iy = oy * g.stride() - g.padding() + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < k; kx++) {
+                                int ix = ox * g.stride() - g.padding() + kx;
+                                if (ix >= 0 && ix < w) {
+                                    o[in + iy * w + ix] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- option-A shortcut
+
+    /** Checks the two shapes of the option-A shortcut and returns the zero channels on each side. */
+    private static int shortcutPad(String op, Shape x, Shape y) {
+        if (x.rank() != 4 || y.rank() != 4 || x.dim(0) != y.dim(0)
+                || y.dim(2) != (x.dim(2) + 1) / 2 || y.dim(3) != (x.dim(3) + 1) / 2
+                || y.dim(1) < x.dim(1) || (y.dim(1) - x.dim(1)) % 2 != 0) {
+            throw new ShapeMismatchException(op + ": cannot map " + x + " to " + y
+                    + " (needs [N, C + 2p, ceil(H/2), ceil(W/2)])");
+        }
+        return (y.dim(1) - x.dim(1)) / 2;
+    }
+
+    @Override
+    public void shortcutA(Tensor x, Tensor y) {
+        int pad = shortcutPad("shortcutA", x.shape(), y.shape());
+        float[] xa = f(x), ya = f(y);
+        int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
+        int cy = y.shape().dim(1), ho = y.shape().dim(2), wo = y.shape().dim(3);
+        par.forRange(n * cy, (long) ho * wo, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int i = nc / cy, ch = nc % cy - pad;
+                int out = nc * ho * wo;
+                if (ch < 0 || ch >= c) {
+                    Arrays.fill(ya, out, out + ho * wo, 0f);
+                    continue;
+                }
+                int in = (i * c + ch) * h * w;
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        ya[out + oy * wo + ox] = xa[in + 2 * oy * w + 2 * ox];
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void shortcutABackward(Tensor dy, Tensor dx) {
+        int pad = shortcutPad("shortcutABackward", dx.shape(), dy.shape());
+        float[] d = f(dy), o = f(dx);
+        int n = dx.shape().dim(0), c = dx.shape().dim(1), h = dx.shape().dim(2), w = dx.shape().dim(3);
+        int cy = dy.shape().dim(1), ho = dy.shape().dim(2), wo = dy.shape().dim(3);
+        par.forRange(n * c, (long) h * w, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int i = nc / c, ch = nc % c;
+                int in = nc * h * w, out = (i * cy + ch + pad) * ho * wo;
+                Arrays.fill(o, in, in + h * w, 0f);
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        o[in + 2 * oy * w + 2 * ox] = d[out + oy * wo + ox];
+                    }
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- loss
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor losses) {
+        String op = "softmaxCrossEntropy";
+        if (logits.shape().rank() != 2) {
+            throw new ShapeMismatchException(op + ": logits must be [N, K], got " + logits.shape());
+        }
+        int n = logits.shape().dim(0), k = logits.shape().dim(1);
+        expect(op, "labels", labels, Shape.of(n));
+        expect(op, "probs", probs, logits.shape());
+        expect(op, "losses", losses, Shape.of(n));
+        float[] z = f(logits), p = f(probs), l = f(losses);
+        int[] y = ints(labels);
+        par.forRange(n, k * 4L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int label = y[i];
+                if (label < 0 || label >= k) {
+                    throw new SimanException(op + ": label " + label + " of sample " + i + " is outside [0, " + k + ")");
+                }
+                int o = i * k;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    max = Math.max(max, z[o + j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    sum += Math.exp(z[o + j] - max);
+                }
+                double logSum = Math.log(sum);
+                for (int j = 0; j < k; j++) {
+                    p[o + j] = (float) Math.exp(z[o + j] - max - logSum);
+                }
+                l[i] = (float) (logSum - (z[o + label] - max));
+            }
+        });
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, float scale, Tensor dlogits) {
+        String op = "softmaxCrossEntropyBackward";
+        int n = probs.shape().dim(0), k = probs.shape().rowLength();
+        expect(op, "labels", labels, Shape.of(n));
+        expect(op, "dlogits", dlogits, probs.shape());
+        float[] p = f(probs), d = f(dlogits);
+        int[] y = ints(labels);
+        for (int i = 0; i < n; i++) {
+            if (y[i] < 0 || y[i] >= k) {
+                throw new SimanException(op + ": label " + y[i] + " of sample " + i + " is outside [0, " + k + ")");
+            }
+            for (int j = 0; j < k; j++) {
+                d[i * k + j] = scale * (p[i * k + j] - (j == y[i] ? 1f : 0f));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- standardization
+
+    /** The row mean, rounded to float: the one reduction both the float and the bitwise paths threshold at. */
+    private static float rowMeanOf(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += x[off + i];
+        }
+        return (float) (s / n);
+    }
+
+    @Override
+    public void rowMean(Tensor x, Tensor mean) {
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect("rowMean", "mean", mean, Shape.of(r));
+        float[] a = f(x), m = f(mean);
+        par.forRange(r, n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                m[i] = rowMeanOf(a, i * n, n);
+            }
+        });
+    }
+
+    @Override
+    public void rowStandardize(Tensor x, float eps, Tensor z, Tensor mean, Tensor invStd) {
+        String op = "rowStandardize";
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        if (n < 2) {
+            throw new ShapeMismatchException(op + ": rows need at least 2 values, got " + x.shape());
+        }
+        expect(op, "z", z, x.shape());
+        expect(op, "mean", mean, Shape.of(r));
+        expect(op, "invStd", invStd, Shape.of(r));
+        float[] a = f(x), za = f(z), m = f(mean), s = f(invStd);
+        par.forRange(r, n * 3L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int off = i * n;
+                float mu = rowMeanOf(a, off, n);
+                double sq = 0;
+                for (int j = 0; j < n; j++) {
+                    double d = (double) a[off + j] - mu;
+                    sq += d * d;
+                }
+                double inv = 1.0 / Math.sqrt(sq / (n - 1) + eps);
+                for (int j = 0; j < n; j++) {
+                    za[off + j] = (float) (((double) a[off + j] - mu) * inv);
+                }
+                m[i] = mu;
+                s[i] = (float) inv;
+            }
+        });
+    }
+
+    @Override
+    public void rowStandardizeBackward(Tensor z, Tensor invStd, Tensor dz, Tensor dx) {
+        String op = "rowStandardizeBackward";
+        int r = z.shape().dim(0), n = z.shape().rowLength();
+        expect(op, "invStd", invStd, Shape.of(r));
+        expect(op, "dz", dz, z.shape());
+        expect(op, "dx", dx, z.shape());
+        float[] za = f(z), s = f(invStd), g = f(dz), o = f(dx);
+        par.forRange(r, n * 3L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int off = i * n;
+                double sum = 0, dot = 0;
+                for (int j = 0; j < n; j++) {
+                    sum += g[off + j];
+                    dot += (double) g[off + j] * za[off + j];
+                }
+                double mean = sum / n, proj = dot / (n - 1), inv = s[i];
+                for (int j = 0; j < n; j++) {
+                    o[off + j] = (float) ((g[off + j] - mean - za[off + j] * proj) * inv);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void approxSignBackward(Tensor a1, Tensor dxb, Tensor da1) {
+        float[] a = f(a1), d = f(dxb), o = f(da1);
+        expect("approxSignBackward", "dxb", dxb, a1.shape());
+        expect("approxSignBackward", "da1", da1, a1.shape());
+        par.forRange(a.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                o[i] = d[i] * Math.max(0f, 2f - 2f * Math.abs(a[i]));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- SiMaN weight steps
+
+    @Override
+    public void simanClip(Tensor w, float percent) {
+        if (!(percent >= 0f && percent <= 50f)) {
+            throw new SimanException("simanClip: percent must be in [0, 50], got " + percent);
+        }
+        float[] a = f(w);
+        int r = w.shape().dim(0), n = w.shape().rowLength();
+        par.forRange(r, n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float mu = rowMeanOf(a, i * n, n);
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    a[j] -= mu;
+                }
+            }
+        });
+        if (percent == 0f) {
+            return;
+        }
+        float[] mags = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            mags[i] = Math.abs(a[i]);
+        }
+        Arrays.sort(mags);
+        float lo = percentileOfSorted(mags, percent), hi = percentileOfSorted(mags, 100f - percent);
+        par.forRange(a.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float m = Math.min(hi, Math.max(lo, Math.abs(a[i])));
+                a[i] = a[i] >= 0f ? m : -m;
+            }
+        });
+    }
+
+    /** numpy's default ("linear") percentile of sorted values. */
+    static float percentileOfSorted(float[] sorted, double percent) {
+        double pos = percent / 100.0 * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        double frac = pos - lo;
+        return (float) (sorted[lo] + (sorted[hi] - (double) sorted[lo]) * frac);
+    }
+
+    @Override
+    public void topHalfBits(Tensor z, Encoding encoding, Tensor s) {
+        int r = z.shape().dim(0), n = z.shape().rowLength(), k = n / 2;
+        expect("topHalfBits", "s", s, z.shape());
+        float[] za = f(z), sa = f(s);
+        float low = encoding == Encoding.PM1 ? -1f : 0f;
+        par.forRange(r, n * 16L, (from, to) -> {
+            long[] keys = new long[n];
+            for (int i = from; i < to; i++) {
+                int off = i * n;
+                for (int j = 0; j < n; j++) {
+                    // magnitude bits order like the magnitudes; the low half prefers lower indices on ties
+                    long mag = Float.floatToRawIntBits(Math.abs(za[off + j])) & 0x7fffffffL;
+                    keys[j] = mag << 32 | (0xffffffffL - j);
+                }
+                Arrays.sort(keys);
+                Arrays.fill(sa, off, off + n, low);
+                for (int j = n - k; j < n; j++) {
+                    int idx = (int) (0xffffffffL - (keys[j] & 0xffffffffL));
+                    sa[off + idx] = 1f;
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- sign-based baselines
+
+    @Override
+    public void xnorWeights(Tensor w, Tensor s, Tensor scale) {
+        int r = w.shape().dim(0), n = w.shape().rowLength();
+        expect("xnorWeights", "s", s, w.shape());
+        expect("xnorWeights", "scale", scale, Shape.of(r));
+        float[] a = f(w), o = f(s), sc = f(scale);
+        par.forRange(r, n * 2L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double m = 0;
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    m += Math.abs(a[j]);
+                }
+                float alpha = (float) (m / n);
+                sc[i] = alpha;
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    o[j] = a[j] >= 0f ? alpha : -alpha;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void clippedStraightThrough(Tensor w, Tensor ds, Tensor scale, float limit, Tensor dw) {
+        int r = w.shape().dim(0), n = w.shape().rowLength();
+        expect("clippedStraightThrough", "ds", ds, w.shape());
+        expect("clippedStraightThrough", "scale", scale, Shape.of(r));
+        expect("clippedStraightThrough", "dw", dw, w.shape());
+        float[] a = f(w), d = f(ds), sc = f(scale), o = f(dw);
+        par.forRange(r, n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float alpha = sc[i];
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    o[j] = Math.abs(a[j]) <= limit ? d[j] * alpha : 0f;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void irnetWeights(Tensor z, Tensor s, Tensor scale) {
+        int r = z.shape().dim(0), n = z.shape().rowLength();
+        expect("irnetWeights", "s", s, z.shape());
+        expect("irnetWeights", "scale", scale, Shape.of(r));
+        float[] a = f(z), o = f(s), sc = f(scale);
+        par.forRange(r, n * 2L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double m = 0;
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    m += Math.abs(a[j]);
+                }
+                m /= n;
+                // round half to even, as torch.round does
+                float alpha = m > 0 ? (float) Math.pow(2, Math.rint(Math.log(m) / Math.log(2))) : 0f;
+                sc[i] = alpha;
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    o[j] = a[j] >= 0f ? alpha : -alpha;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void edeBackward(Tensor z, Tensor ds, Tensor scale, float t, float k, Tensor dz) {
+        int r = z.shape().dim(0), n = z.shape().rowLength();
+        expect("edeBackward", "ds", ds, z.shape());
+        expect("edeBackward", "scale", scale, Shape.of(r));
+        expect("edeBackward", "dz", dz, z.shape());
+        float[] a = f(z), d = f(ds), sc = f(scale), o = f(dz);
+        par.forRange(r, n * 8L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double alpha = sc[i];
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    double th = Math.tanh(t * (double) a[j]);
+                    o[j] = (float) (d[j] * alpha * k * t * (1 - th * th));
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- optimizer
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, float weightDecay) {
+        float[] p = f(param), g = f(grad), v = f(velocity);
+        expectSize("sgdStep", "grad", grad, p.length);
+        expectSize("sgdStep", "velocity", velocity, p.length);
+        par.forRange(p.length, 2, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float d = Math.fma(weightDecay, p[i], g[i]);
+                float vel = Math.fma(momentum, v[i], d);
+                v[i] = vel;
+                p[i] = Math.fma(-lr, vel, p[i]);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- bits
+
+    @Override
+    public void packWeights(Tensor s, Tensor bits) {
+        if (s.shape().rank() != 4) {
+            throw new ShapeMismatchException("packWeights: weights must be [Co, Ci, kh, kw], got " + s.shape());
+        }
+        int co = s.shape().dim(0), ci = s.shape().dim(1), kh = s.shape().dim(2), kw = s.shape().dim(3);
+        int words = Shape.words(ci);
+        expect("packWeights", "bits", bits, Shape.of(co, kh, kw, words));
+        float[] a = f(s);
+        long[] b = longs(bits);
+        par.forRange(co, (long) ci * kh * kw, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                Arrays.fill(b, o * kh * kw * words, (o + 1) * kh * kw * words, 0L);
+                for (int c = 0; c < ci; c++) {
+                    for (int t = 0; t < kh * kw; t++) {
+                        if (a[(o * ci + c) * kh * kw + t] > 0f) {
+                            b[(o * kh * kw + t) * words + (c >>> 6)] |= 1L << (c & 63);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void packActivations(Tensor x, Tensor threshold, Tensor bits) {
+        if (x.shape().rank() != 4) {
+            throw new ShapeMismatchException("packActivations: input must be [N, C, H, W], got " + x.shape());
+        }
+        int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
+        int words = Shape.words(c);
+        expect("packActivations", "threshold", threshold, Shape.of(n));
+        expect("packActivations", "bits", bits, Shape.of(n, h, w, words));
+        float[] a = f(x), th = f(threshold);
+        long[] b = longs(bits);
+        par.forRange(n, (long) c * h * w, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float t = th[i];
+                int bOff = i * h * w * words;
+                Arrays.fill(b, bOff, bOff + h * w * words, 0L);
+                for (int ch = 0; ch < c; ch++) {
+                    int aOff = (i * c + ch) * h * w;
+                    long bit = 1L << (ch & 63);
+                    int word = ch >>> 6;
+                    for (int p = 0; p < h * w; p++) {
+                        if (a[aOff + p] >= t) {
+                            b[bOff + p * words + word] |= bit;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {
+        String op = "binaryConv2d";
+        expect(op, "xBits", xBits, g.packedInputShape());
+        expect(op, "wBits", wBits, g.packedWeightShape());
+        expect(op, "y", y, g.outputShape());
+        if (scale != null) {
+            expect(op, "scale", scale, Shape.of(g.outChannels()));
+        }
+        if (bias != null) {
+            expect(op, "bias", bias, Shape.of(g.outChannels()));
+        }
+        long[] xb = longs(xBits), wb = longs(wBits);
+        float[] ya = f(y), sc = scale == null ? null : f(scale), bi = bias == null ? null : f(bias);
+        int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth();
+        int kh = g.kernelH(), kw = g.kernelW(), ci = g.inChannels(), co = g.outChannels();
+        boolean pm1 = encoding == Encoding.PM1;
+        par.forRange(g.batch() * co, (long) ho * wo * kh * kw * words, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                int n = nc / co, o = nc % co;
+                int xImg = n * h * w * words, wOff = o * kh * kw * words, yOff = nc * ho * wo;
+                float s = sc == null ? 1f : sc[o], b = bi == null ? 0f : bi[o];
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        int taps = 0, pop = 0, wPop = 0;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int iy = oy * g.stride() - g.padding() + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < kw; kx++) {
+                                int ix = ox * g.stride() - g.padding() + kx;
+                                if (ix < 0 || ix >= w) {
+                                    continue;
+                                }
+                                taps++;
+                                int xp = xImg + (iy * w + ix) * words, wp = wOff + (ky * kw + kx) * words;
+                                if (pm1) {
+                                    for (int q = 0; q < words; q++) {
+                                        pop += Long.bitCount(xb[xp + q] ^ wb[wp + q]);
+                                    }
+                                } else {
+                                    for (int q = 0; q < words; q++) {
+                                        pop += Long.bitCount(xb[xp + q] & wb[wp + q]);
+                                        wPop += Long.bitCount(wb[wp + q]);
+                                    }
+                                }
+                            }
+                        }
+                        int sum = pm1 ? taps * ci - 2 * pop : 2 * pop - wPop;
+                        ya[yOff + oy * wo + ox] = Math.fma(sum, s, b);
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,825 @@
+package io.siman.testkit;
+
+import io.siman.api.Activation;
+import io.siman.api.Backend;
+import io.siman.api.ConvGeometry;
+import io.siman.api.DType;
+import io.siman.api.Encoding;
+import io.siman.api.Kernels;
+import io.siman.api.PoolGeometry;
+import io.siman.api.Shape;
+import io.siman.api.ShapeMismatchException;
+import io.siman.api.SimanException;
+import io.siman.api.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+import static io.siman.testkit.Reference.toDouble;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The executable definition of {@link Kernels}. A backend's test class extends this and implements
+ * {@link #createBackend(int)}; every kernel is checked against {@link Reference} on random inputs and edge
+ * shapes (1x1 images, odd sizes, stride 2, padding, channel counts that are not multiples of 64, batch 1),
+ * every backward kernel against finite differences, and no test may leak a tensor.
+ */
+public abstract class KernelsContract {
+    /** Relative-and-absolute tolerance for float32 kernels against double references. */
+    protected static final double TOL = 2e-4;
+
+    protected Backend backend;
+    protected Kernels k;
+    private long liveAtStart;
+    private final List<Tensor> owned = new ArrayList<>();
+    protected final SplittableRandom rnd = new SplittableRandom(20260127L);
+
+    /** A fresh backend with the given number of worker threads. */
+    protected abstract Backend createBackend(int threads);
+
+    @BeforeEach
+    void openBackend() {
+        backend = createBackend(2);
+        k = backend.kernels();
+        liveAtStart = backend.liveTensors();
+    }
+
+    @AfterEach
+    void closeBackend() {
+        owned.forEach(Tensor::close);
+        owned.clear();
+        try {
+            assertEquals(liveAtStart, backend.liveTensors(), "tensors leaked by the test or the backend");
+        } finally {
+            backend.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    protected Tensor up(float[] data, int... dims) {
+        Tensor t = backend.upload(data, Shape.of(dims));
+        owned.add(t);
+        return t;
+    }
+
+    protected Tensor upInts(int[] data, int... dims) {
+        Tensor t = backend.upload(data, Shape.of(dims));
+        owned.add(t);
+        return t;
+    }
+
+    protected Tensor zeros(int... dims) {
+        return zeros(DType.FLOAT32, Shape.of(dims));
+    }
+
+    protected Tensor zeros(DType type, Shape shape) {
+        Tensor t = backend.allocate(type, shape);
+        owned.add(t);
+        return t;
+    }
+
+    protected Tensor random(double scale, int... dims) {
+        return up(Reference.randomFloats(rnd, (int) Shape.of(dims).size(), scale), dims);
+    }
+
+    protected double[] down(Tensor t) {
+        return toDouble(backend.downloadFloats(t));
+    }
+
+    protected static void close(double[] expected, double[] actual, double tol, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i], a = actual[i];
+            if (!(Math.abs(e - a) <= tol * (1 + Math.abs(e)))) {
+                fail(what + ": element " + i + " expected " + e + " but was " + a);
+            }
+        }
+    }
+
+    /** Checks a backward kernel's result against central differences of {@code <upstream, f(x)>}. */
+    protected static void gradientMatches(Function<double[], double[]> f, double[] x, double[] upstream,
+                                          double[] kernelGrad, String what) {
+        double[] numeric = Reference.numericGradient(p -> Reference.dot(upstream, f.apply(p)), x, 1e-4);
+        close(numeric, kernelGrad, 2e-3, what);
+    }
+
+    private static double[] softmaxRows(double[] z, int k) {
+        double[] p = new double[z.length];
+        for (int i = 0; i < z.length / k; i++) {
+            double max = Double.NEGATIVE_INFINITY, s = 0;
+            for (int j = 0; j < k; j++) {
+                max = Math.max(max, z[i * k + j]);
+            }
+            for (int j = 0; j < k; j++) {
+                s += Math.exp(z[i * k + j] - max);
+            }
+            for (int j = 0; j < k; j++) {
+                p[i * k + j] = Math.exp(z[i * k + j] - max) / s;
+            }
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Test
+    void uploadDownloadRoundTripsAndCountsLiveTensors() {
+        long before = backend.liveTensors();
+        float[] data = {1.5f, -2f, 0f, Float.MAX_VALUE, -0f, 3e-40f};
+        try (Tensor t = backend.upload(data, Shape.of(2, 3))) {
+            assertEquals(before + 1, backend.liveTensors());
+            assertArrayEquals(data, backend.downloadFloats(t));
+            assertEquals(Shape.of(2, 3), t.shape());
+            assertEquals(DType.FLOAT32, t.dtype());
+        }
+        assertEquals(before, backend.liveTensors());
+        try (Tensor i = backend.upload(new int[]{7, -3}, Shape.of(2));
+             Tensor l = backend.upload(new long[]{-1L, 1L << 63}, Shape.of(2));
+             Tensor z = backend.allocate(DType.FLOAT32, Shape.of(3))) {
+            assertArrayEquals(new int[]{7, -3}, backend.downloadInts(i));
+            assertArrayEquals(new long[]{-1L, 1L << 63}, backend.downloadLongs(l));
+            assertArrayEquals(new float[3], backend.downloadFloats(z), "allocate must zero-fill");
+        }
+        assertEquals(before, backend.liveTensors());
+    }
+
+    @Test
+    void misuseFailsWithTypedErrors() {
+        Tensor t = backend.upload(new float[4], Shape.of(4));
+        t.close();
+        t.close();
+        assertThrows(SimanException.class, () -> backend.downloadFloats(t));
+        Tensor a = zeros(2, 3), b = zeros(3, 2), out = zeros(2, 3);
+        assertThrows(ShapeMismatchException.class, () -> k.linearForward(a, a, null, out));
+        assertThrows(ShapeMismatchException.class, () -> k.conv2dForward(
+                new ConvGeometry(1, 1, 3, 3, 1, 3, 3, 1, 1), zeros(1, 1, 4, 4), zeros(1, 1, 3, 3), zeros(1, 1, 3, 3)));
+        assertThrows(SimanException.class, () -> backend.write(b, new float[5]));
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    @Test
+    void elementWise() {
+        float[] av = {1, -2, 0, 3.5f, -0f, -1e-8f}, bv = {0.5f, 2, -1, 1, 1, 1};
+        Tensor a = up(av, 6), b = up(bv, 6), out = zeros(6);
+        k.add(a, b, out);
+        assertArrayEquals(new float[]{1.5f, 0, -1, 4.5f, 1, 1 - 1e-8f}, backend.downloadFloats(out));
+        k.axpy(2f, a, out);
+        assertArrayEquals(new float[]{3.5f, -4, -1, 11.5f, 1, 1 - 3e-8f}, backend.downloadFloats(out), 1e-6f);
+        k.sign(a, out);
+        assertArrayEquals(new float[]{1, -1, 1, 1, 1, -1}, backend.downloadFloats(out), "sign(0) = +1, sign(-0) = +1");
+        k.mulSign(b, a, out);
+        assertArrayEquals(new float[]{0.5f, -2, -1, 1, 1, -1}, backend.downloadFloats(out));
+        k.fill(out, 7f);
+        assertArrayEquals(new float[]{7, 7, 7, 7, 7, 7}, backend.downloadFloats(out));
+        k.copy(a, out);
+        assertArrayEquals(av, backend.downloadFloats(out));
+        k.add(a, b, a);
+        assertArrayEquals(new float[]{1.5f, 0, -1, 4.5f, 1, 1 - 1e-8f}, backend.downloadFloats(a), "out may alias a");
+    }
+
+    // ---------------------------------------------------------------- dense
+
+    @Test
+    void linearForwardAndBackward() {
+        for (int[] s : new int[][]{{1, 1, 1}, {3, 7, 5}, {4, 64, 10}, {2, 130, 3}}) {
+            int n = s[0], in = s[1], out = s[2];
+            Tensor x = random(1, n, in), w = random(0.5, out, in), bias = random(0.5, out), y = zeros(n, out);
+            double[] xd = down(x), wd = down(w), bd = down(bias);
+            Function<double[], double[]> fx = xs -> linearRef(xs, wd, bd, n, in, out);
+            k.linearForward(x, w, bias, y);
+            close(fx.apply(xd), down(y), TOL, "linear forward " + n + "x" + in + "->" + out);
+            k.linearForward(x, w, null, y);
+            close(linearRef(xd, wd, new double[out], n, in, out), down(y), TOL, "linear forward without bias");
+
+            Tensor dy = random(1, n, out), dx = zeros(n, in), dw = zeros(out, in), db = zeros(out);
+            double[] g = down(dy);
+            k.linearBackward(x, w, dy, dx, dw, db);
+            gradientMatches(fx, xd, g, down(dx), "linear dx");
+            gradientMatches(ws -> linearRef(xd, ws, bd, n, in, out), wd, g, down(dw), "linear dw");
+            gradientMatches(bs -> linearRef(xd, wd, bs, n, in, out), bd, g, down(db), "linear dbias");
+        }
+    }
+
+    private static double[] linearRef(double[] x, double[] w, double[] b, int n, int in, int out) {
+        double[] y = new double[n * out];
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = b[o];
+                for (int j = 0; j < in; j++) {
+                    s += x[i * in + j] * w[o * in + j];
+                }
+                y[i * out + o] = s;
+            }
+        }
+        return y;
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    /** {batch, inChannels, height, width, outChannels, kernel, stride, padding}. */
+    protected static final int[][] CONV_SHAPES = {
+            {1, 1, 1, 1, 1, 1, 1, 0},
+            {2, 3, 5, 5, 4, 3, 1, 1},
+            {1, 70, 3, 3, 5, 3, 2, 1},
+            {2, 2, 7, 6, 3, 7, 2, 3},
+            {3, 5, 4, 4, 6, 1, 1, 0},
+            {2, 4, 6, 6, 3, 1, 2, 0},
+            {1, 3, 9, 9, 66, 3, 2, 1},
+            {2, 1, 1, 1, 2, 3, 1, 1},
+            {5, 2, 3, 3, 2, 3, 1, 0},
+    };
+
+    protected static ConvGeometry geometry(int[] s) {
+        return new ConvGeometry(s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]);
+    }
+
+    @Test
+    void convolutionForward() {
+        for (int[] s : CONV_SHAPES) {
+            ConvGeometry g = geometry(s);
+            Tensor x = random(1, s[0], s[1], s[2], s[3]), w = random(0.5, g.weightShape().dims());
+            Tensor y = zeros(g.outputShape().dims());
+            k.conv2dForward(g, x, w, y);
+            double[] ref = Reference.conv(down(x), down(w), s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]);
+            close(ref, down(y), TOL, "conv forward " + g);
+        }
+    }
+
+    @Test
+    void convolutionBackward() {
+        for (int[] s : CONV_SHAPES) {
+            if ((long) s[0] * s[1] * s[2] * s[3] > 300) {
+                continue; // finite differences over every input: keep to the small shapes
+            }
+            ConvGeometry g = geometry(s);
+            Tensor x = random(1, g.inputShape().dims()), w = random(0.5, g.weightShape().dims());
+            Tensor dy = random(1, g.outputShape().dims());
+            Tensor dx = zeros(g.inputShape().dims()), dw = zeros(g.weightShape().dims());
+            k.fill(dx, 99f);
+            k.fill(dw, 99f);
+            k.conv2dBackwardData(g, dy, w, dx);
+            k.conv2dBackwardWeights(g, x, dy, dw);
+            double[] xd = down(x), wd = down(w), gd = down(dy);
+            gradientMatches(xs -> Reference.conv(xs, wd, s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]),
+                    xd, gd, down(dx), "conv dx " + g);
+            gradientMatches(ws -> Reference.conv(xd, ws, s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]),
+                    wd, gd, down(dw), "conv dw " + g);
+        }
+    }
+
+    @Test
+    void convolutionBackwardOnLargerShapesMatchesAdjointIdentity() {
+        // <dy, conv(x, w)> = <dx, x> = <dw, w> for a linear map: checks the large shapes cheaply
+        for (int[] s : new int[][]{{3, 16, 12, 12, 32, 3, 2, 1}, {1, 70, 5, 5, 65, 3, 1, 1}, {9, 8, 8, 8, 8, 3, 1, 1}}) {
+            ConvGeometry g = geometry(s);
+            Tensor x = random(1, g.inputShape().dims()), w = random(0.5, g.weightShape().dims());
+            Tensor y = zeros(g.outputShape().dims()), dy = random(1, g.outputShape().dims());
+            Tensor dx = zeros(g.inputShape().dims()), dw = zeros(g.weightShape().dims());
+            k.conv2dForward(g, x, w, y);
+            k.conv2dBackwardData(g, dy, w, dx);
+            k.conv2dBackwardWeights(g, x, dy, dw);
+            double lhs = Reference.dot(down(dy), down(y));
+            assertEquals(lhs, Reference.dot(down(dx), down(x)), 1e-3 * (1 + Math.abs(lhs)), "adjoint dx " + g);
+            assertEquals(lhs, Reference.dot(down(dw), down(w)), 1e-3 * (1 + Math.abs(lhs)), "adjoint dw " + g);
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnThreadCount() {
+        ConvGeometry g = new ConvGeometry(9, 8, 10, 10, 16, 3, 3, 1, 1);
+        float[] xv = Reference.randomFloats(rnd, (int) g.inputShape().size(), 1);
+        float[] wv = Reference.randomFloats(rnd, (int) g.weightShape().size(), 1);
+        float[] gv = Reference.randomFloats(rnd, (int) g.outputShape().size(), 1);
+        List<float[]> results = new ArrayList<>();
+        for (int threads : new int[]{1, 2, 3}) {
+            try (Backend b = createBackend(threads);
+                 Tensor x = b.upload(xv, g.inputShape()); Tensor w = b.upload(wv, g.weightShape());
+                 Tensor dy = b.upload(gv, g.outputShape()); Tensor y = b.allocate(g.outputShape());
+                 Tensor dx = b.allocate(g.inputShape()); Tensor dw = b.allocate(g.weightShape());
+                 Tensor z = b.allocate(g.inputShape()); Tensor m = b.allocate(Shape.of(9)); Tensor s = b.allocate(Shape.of(9))) {
+                Kernels kk = b.kernels();
+                kk.conv2dForward(g, x, w, y);
+                kk.conv2dBackwardData(g, dy, w, dx);
+                kk.conv2dBackwardWeights(g, x, dy, dw);
+                kk.rowStandardize(x, 1e-5f, z, m, s);
+                float[] all = concat(b.downloadFloats(y), b.downloadFloats(dx), b.downloadFloats(dw), b.downloadFloats(z));
+                results.add(all);
+            }
+        }
+        assertArrayEquals(results.get(0), results.get(1), "1 thread against 2");
+        assertArrayEquals(results.get(0), results.get(2), "1 thread against 3");
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    // ---------------------------------------------------------------- channel scale
+
+    @Test
+    void channelScaleForwardAndBackward() {
+        for (int[] dims : new int[][]{{2, 3, 4, 5}, {3, 4}, {1, 1, 1, 1}}) {
+            int c = dims[1], hw = dims.length == 4 ? dims[2] * dims[3] : 1;
+            Tensor x = random(1, dims), s = random(1, c), y = zeros(dims);
+            double[] xd = down(x), sd = down(s);
+            Function<double[], double[]> fx = xs -> scaleRef(xs, sd, c, hw);
+            k.channelScale(x, s, y);
+            close(fx.apply(xd), down(y), TOL, "channel scale");
+            Tensor dy = random(1, dims), dx = zeros(dims), ds = zeros(c);
+            double[] g = down(dy);
+            k.channelScaleBackward(x, s, dy, dx, ds);
+            gradientMatches(fx, xd, g, down(dx), "channel scale dx");
+            gradientMatches(ss -> scaleRef(xd, ss, c, hw), sd, g, down(ds), "channel scale dscale");
+            k.fill(ds, 0f);
+            k.channelScaleBackward(x, s, dy, null, ds);
+            gradientMatches(ss -> scaleRef(xd, ss, c, hw), sd, g, down(ds), "channel scale dscale without dx");
+        }
+    }
+
+    private static double[] scaleRef(double[] x, double[] s, int c, int hw) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] * s[(i / hw) % c];
+        }
+        return y;
+    }
+
+    // ---------------------------------------------------------------- batch norm
+
+    @Test
+    void batchNormTrainingInferenceAndBackward() {
+        for (int[] dims : new int[][]{{4, 3, 2, 3}, {5, 6}, {2, 2, 1, 1}, {1, 2, 3, 3}}) {
+            int n = dims[0], c = dims[1], hw = dims.length == 4 ? dims[2] * dims[3] : 1;
+            float eps = 1e-5f, momentum = 0.1f;
+            Tensor x = random(2, dims), gamma = random(1, c), beta = random(1, c);
+            float[] rm0 = Reference.randomFloats(rnd, c, 1), rv0 = new float[c];
+            for (int i = 0; i < c; i++) {
+                rv0[i] = 0.5f + i;
+            }
+            Tensor rm = up(rm0.clone(), c), rv = up(rv0.clone(), c);
+            Tensor y = zeros(dims), sm = zeros(c), si = zeros(c);
+            k.batchNormTraining(x, gamma, beta, rm, rv, momentum, eps, y, sm, si);
+            double[] xd = down(x), gd = down(gamma), bd = down(beta);
+            Function<double[], double[]> fx = xs -> Reference.batchNorm(xs, gd, bd, n, c, hw, eps);
+            close(fx.apply(xd), down(y), TOL, "batch norm training forward " + Shape.of(dims));
+            double[] expRm = new double[c], expRv = new double[c], expMean = new double[c], expInv = new double[c];
+            for (int ch = 0; ch < c; ch++) {
+                double[] st = Reference.channelStats(xd, n, c, hw, ch);
+                expMean[ch] = st[0];
+                expInv[ch] = 1 / Math.sqrt(st[1] + eps);
+                expRm[ch] = 0.9 * rm0[ch] + 0.1 * st[0];
+                expRv[ch] = 0.9 * rv0[ch] + 0.1 * st[2];
+            }
+            close(expRm, down(rm), TOL, "running mean");
+            close(expRv, down(rv), TOL, "running variance (unbiased)");
+            close(expMean, down(sm), TOL, "saved mean");
+            close(expInv, down(si), TOL, "saved inverse std");
+
+            Tensor dy = random(1, dims), dx = zeros(dims), dg = zeros(c), db = zeros(c);
+            double[] g = down(dy);
+            k.batchNormBackward(x, dy, gamma, sm, si, dx, dg, db);
+            gradientMatches(fx, xd, g, down(dx), "batch norm dx");
+            gradientMatches(gs -> Reference.batchNorm(xd, gs, bd, n, c, hw, eps), gd, g, down(dg), "batch norm dgamma");
+            gradientMatches(bs -> Reference.batchNorm(xd, gd, bs, n, c, hw, eps), bd, g, down(db), "batch norm dbeta");
+
+            k.batchNormInference(x, gamma, beta, rm, rv, eps, y);
+            double[] rmd = down(rm), rvd = down(rv), expect = new double[xd.length];
+            for (int i = 0; i < xd.length; i++) {
+                int ch = (i / hw) % c;
+                expect[i] = gd[ch] * (xd[i] - rmd[ch]) / Math.sqrt(rvd[ch] + eps) + bd[ch];
+            }
+            close(expect, down(y), TOL, "batch norm inference");
+        }
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    @Test
+    void activationsAndPrelu() {
+        float[] v = {-2f, -1f, -0.5f, 0f, 0.5f, 1f, 2f, 0.25f};
+        Tensor x = up(v, 2, 4), y = zeros(2, 4), dy = up(new float[]{1, 2, 3, 4, 5, 6, 7, 8}, 2, 4), dx = zeros(2, 4);
+        k.activation(Activation.RELU, x, y);
+        assertArrayEquals(new float[]{0, 0, 0, 0, 0.5f, 1, 2, 0.25f}, backend.downloadFloats(y));
+        k.activationBackward(Activation.RELU, x, dy, dx);
+        assertArrayEquals(new float[]{0, 0, 0, 0, 5, 6, 7, 8}, backend.downloadFloats(dx));
+        k.activation(Activation.HARDTANH, x, y);
+        assertArrayEquals(new float[]{-1, -1, -0.5f, 0, 0.5f, 1, 1, 0.25f}, backend.downloadFloats(y));
+        k.activationBackward(Activation.HARDTANH, x, dy, dx);
+        assertArrayEquals(new float[]{0, 2, 3, 4, 5, 6, 0, 8}, backend.downloadFloats(dx));
+        k.activation(Activation.RELU, x, x);
+        assertArrayEquals(new float[]{0, 0, 0, 0, 0.5f, 1, 2, 0.25f}, backend.downloadFloats(x), "in place");
+
+        for (int[] dims : new int[][]{{2, 3, 2, 2}, {4, 5}}) {
+            int c = dims[1], hw = dims.length == 4 ? dims[2] * dims[3] : 1;
+            float[] xv = Reference.randomFloats(rnd, (int) Shape.of(dims).size(), 1);
+            for (int i = 0; i < xv.length; i++) {
+                if (Math.abs(xv[i]) < 0.01f) {
+                    xv[i] = 0.3f; // keep finite differences away from the kink
+                }
+            }
+            Tensor px = up(xv, dims), slope = random(0.5, c), py = zeros(dims);
+            double[] xd = down(px), sd = down(slope);
+            Function<double[], double[]> f = xs -> preluRef(xs, sd, c, hw);
+            k.prelu(px, slope, py);
+            close(f.apply(xd), down(py), TOL, "prelu");
+            Tensor pdy = random(1, dims), pdx = zeros(dims), ds = zeros(c);
+            double[] g = down(pdy);
+            k.preluBackward(px, slope, pdy, pdx, ds);
+            gradientMatches(f, xd, g, down(pdx), "prelu dx");
+            gradientMatches(ss -> preluRef(xd, ss, c, hw), sd, g, down(ds), "prelu dslope");
+        }
+    }
+
+    private static double[] preluRef(double[] x, double[] s, int c, int hw) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] >= 0 ? x[i] : s[(i / hw) % c] * x[i];
+        }
+        return y;
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    @Test
+    void maxPooling() {
+        for (int[] s : new int[][]{{2, 3, 4, 4, 2, 2, 0}, {1, 2, 5, 5, 3, 2, 1}, {1, 1, 1, 1, 1, 1, 0}, {2, 2, 7, 7, 3, 2, 1}}) {
+            PoolGeometry g = new PoolGeometry(s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+            Tensor x = random(1, g.inputShape().dims()), y = zeros(g.outputShape().dims());
+            Tensor am = zeros(DType.INT32, g.outputShape());
+            k.maxPool2d(g, x, y, am);
+            double[] xd = down(x);
+            double[] expect = poolRef(xd, g, true);
+            close(expect, down(y), 0, "max pool " + g);
+            int[] idx = backend.downloadInts(am);
+            int hw = g.inHeight() * g.inWidth(), ohw = g.outHeight() * g.outWidth();
+            for (int i = 0; i < idx.length; i++) {
+                assertEquals(expect[i], xd[(i / ohw) * hw + idx[i]], 0, "argmax points at the maximum");
+            }
+            Tensor dy = random(1, g.outputShape().dims()), dx = zeros(g.inputShape().dims());
+            k.maxPool2dBackward(g, dy, am, dx);
+            gradientMatches(xs -> poolRef(xs, g, true), xd, down(dy), down(dx), "max pool backward " + g);
+        }
+        // ties: the first maximum in scan order wins
+        PoolGeometry g = new PoolGeometry(1, 1, 2, 2, 2, 2, 0);
+        Tensor x = up(new float[]{1, 3, 3, 3}, 1, 1, 2, 2), y = zeros(1, 1, 1, 1), am = zeros(DType.INT32, Shape.of(1, 1, 1, 1));
+        k.maxPool2d(g, x, y, am);
+        assertEquals(1, backend.downloadInts(am)[0]);
+    }
+
+    @Test
+    void averagePooling() {
+        for (int[] s : new int[][]{{2, 3, 4, 4, 2, 2, 0}, {1, 2, 5, 5, 3, 2, 1}, {2, 3, 8, 8, 8, 1, 0}, {1, 1, 1, 1, 1, 1, 0}}) {
+            PoolGeometry g = new PoolGeometry(s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+            Tensor x = random(1, g.inputShape().dims()), y = zeros(g.outputShape().dims());
+            k.avgPool2d(g, x, y);
+            double[] xd = down(x);
+            close(poolRef(xd, g, false), down(y), TOL, "avg pool " + g);
+            Tensor dy = random(1, g.outputShape().dims()), dx = zeros(g.inputShape().dims());
+            k.avgPool2dBackward(g, dy, dx);
+            gradientMatches(xs -> poolRef(xs, g, false), xd, down(dy), down(dx), "avg pool backward " + g);
+        }
+        PoolGeometry global = PoolGeometry.global(Shape.of(2, 3, 4, 4));
+        assertEquals(Shape.of(2, 3, 1, 1), global.outputShape());
+    }
+
+    private static double[] poolRef(double[] x, PoolGeometry g, boolean max) {
+        int ho = g.outHeight(), wo = g.outWidth(), h = g.inHeight(), w = g.inWidth();
+        double[] y = new double[g.batch() * g.channels() * ho * wo];
+        for (int nc = 0; nc < g.batch() * g.channels(); nc++) {
+            for (int oy = 0; oy < ho; oy++) {
+                for (int ox = 0; ox < wo; ox++) {
+                    double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                    for (int ky = 0; ky < g.kernel(); ky++) {
+                        for (int kx = 0; kx < g.kernel(); kx++) {
+                            int iy = oy * g.stride() - g.padding() + ky, ix = ox * g.stride() - g.padding() + kx;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                double v = x[nc * h * w + iy * w + ix];
+                                acc = max ? Math.max(acc, v) : acc + v;
+                            }
+                        }
+                    }
+                    y[nc * ho * wo + oy * wo + ox] = max ? acc : acc / (g.kernel() * g.kernel());
+                }
+            }
+        }
+        return y;
+    }
+
+    // ---------------------------------------------------------------- shortcut A
+
+    @Test
+    void optionAShortcut() {
+        for (int[] s : new int[][]{{2, 16, 8, 8, 32}, {1, 3, 5, 5, 7}, {1, 2, 1, 1, 2}}) {
+            int n = s[0], c = s[1], h = s[2], w = s[3], cy = s[4], ho = (h + 1) / 2, wo = (w + 1) / 2, pad = (cy - c) / 2;
+            Tensor x = random(1, n, c, h, w), y = zeros(n, cy, ho, wo);
+            k.fill(y, 5f);
+            k.shortcutA(x, y);
+            Function<double[], double[]> f = xs -> {
+                double[] out = new double[n * cy * ho * wo];
+                for (int i = 0; i < n; i++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int oy = 0; oy < ho; oy++) {
+                            for (int ox = 0; ox < wo; ox++) {
+                                out[((i * cy + ch + pad) * ho + oy) * wo + ox] = xs[((i * c + ch) * h + 2 * oy) * w + 2 * ox];
+                            }
+                        }
+                    }
+                }
+                return out;
+            };
+            double[] xd = down(x);
+            close(f.apply(xd), down(y), 0, "shortcut A");
+            Tensor dy = random(1, n, cy, ho, wo), dx = zeros(n, c, h, w);
+            k.fill(dx, 5f);
+            k.shortcutABackward(dy, dx);
+            gradientMatches(f, xd, down(dy), down(dx), "shortcut A backward");
+        }
+        assertThrows(ShapeMismatchException.class, () -> k.shortcutA(zeros(1, 4, 4, 4), zeros(1, 7, 2, 2)));
+    }
+
+    // ---------------------------------------------------------------- loss
+
+    @Test
+    void softmaxCrossEntropy() {
+        int n = 5, kk = 10;
+        Tensor logits = random(4, n, kk), probs = zeros(n, kk), losses = zeros(n);
+        int[] labels = {0, 9, 3, 3, 7};
+        Tensor lab = upInts(labels, n);
+        k.softmaxCrossEntropy(logits, lab, probs, losses);
+        double[] z = down(logits);
+        close(Reference.crossEntropy(z, labels, kk), down(losses), TOL, "cross-entropy");
+        close(softmaxRows(z, kk), down(probs), TOL, "softmax");
+        Tensor dz = zeros(n, kk);
+        k.softmaxCrossEntropyBackward(probs, lab, 1f / n, dz);
+        double[] numeric = Reference.numericGradient(p -> {
+            double s = 0;
+            for (double l : Reference.crossEntropy(p, labels, kk)) {
+                s += l;
+            }
+            return s / n;
+        }, z, 1e-4);
+        close(numeric, down(dz), 2e-3, "cross-entropy gradient");
+        // large logits stay finite
+        Tensor big = up(new float[]{1000f, -1000f, 0f}, 1, 3), bp = zeros(1, 3), bl = zeros(1);
+        k.softmaxCrossEntropy(big, upInts(new int[]{1}, 1), bp, bl);
+        assertEquals(2000.0, down(bl)[0], 1e-2);
+    }
+
+    // ---------------------------------------------------------------- standardization
+
+    @Test
+    void rowStandardizeAndItsBackward() {
+        for (int[] dims : new int[][]{{3, 2, 3, 3}, {4, 10}, {1, 2}, {2, 130}}) {
+            int rows = dims[0];
+            Tensor x = random(3, dims), z = zeros(dims), mean = zeros(rows), inv = zeros(rows), mean2 = zeros(rows);
+            float eps = 1e-5f;
+            k.rowStandardize(x, eps, z, mean, inv);
+            double[] xd = down(x);
+            Function<double[], double[]> f = xs -> Reference.rowStandardize(xs, rows, eps);
+            close(f.apply(xd), down(z), TOL, "row standardize " + Shape.of(dims));
+            k.rowMean(x, mean2);
+            assertArrayEquals(backend.downloadFloats(mean), backend.downloadFloats(mean2),
+                    "rowMean must be the very reduction rowStandardize uses");
+            float[] zf = backend.downloadFloats(z), xf = backend.downloadFloats(x), mf = backend.downloadFloats(mean);
+            int n = zf.length / rows;
+            for (int i = 0; i < zf.length; i++) {
+                assertEquals(xf[i] >= mf[i / n], zf[i] >= 0f, "sign(z) must equal sign(x - mean) at " + i);
+            }
+            Tensor dz = random(1, dims), dx = zeros(dims);
+            k.rowStandardizeBackward(z, inv, dz, dx);
+            gradientMatches(f, xd, down(dz), down(dx), "row standardize backward");
+        }
+    }
+
+    @Test
+    void approxSignBackward() {
+        Tensor a = up(new float[]{-2f, -1f, -0.5f, 0f, 0.25f, 0.9f, 1f, 3f}, 8), d = up(new float[]{1, 1, 2, 1, 1, 1, 1, 1}, 8);
+        Tensor out = zeros(8);
+        k.approxSignBackward(a, d, out);
+        assertArrayEquals(new float[]{0, 0, 2, 2, 1.5f, 0.2f, 0, 0}, backend.downloadFloats(out), 1e-6f);
+    }
+
+    // ---------------------------------------------------------------- SiMaN
+
+    @Test
+    void simanClipCentresAndClipsLayerWide() {
+        for (float p : new float[]{15f, 7.5f, 0f, 50f}) {
+            int co = 6, n = 27;
+            float[] wv = Reference.gaussians(rnd, co * n, 0.1);
+            Tensor w = up(wv.clone(), co, 3, 3, 3);
+            k.simanClip(w, p);
+            double[] u = new double[wv.length], mags = new double[wv.length];
+            for (int r = 0; r < co; r++) {
+                double m = 0;
+                for (int j = 0; j < n; j++) {
+                    m += wv[r * n + j];
+                }
+                m /= n;
+                for (int j = 0; j < n; j++) {
+                    u[r * n + j] = wv[r * n + j] - m;
+                    mags[r * n + j] = Math.abs(u[r * n + j]);
+                }
+            }
+            double lo = Reference.percentile(mags, p), hi = Reference.percentile(mags, 100 - p);
+            double[] expect = new double[u.length];
+            for (int i = 0; i < u.length; i++) {
+                double m = Math.min(hi, Math.max(lo, mags[i]));
+                expect[i] = u[i] >= 0 ? m : -m;
+            }
+            close(expect, down(w), 1e-5, "siman clip at " + p + "%");
+        }
+        assertThrows(SimanException.class, () -> k.simanClip(zeros(2, 2), 60f));
+    }
+
+    @Test
+    void topHalfBitsTakeExactlyHalfWithLowIndexTieBreak() {
+        for (int[] dims : new int[][]{{5, 3, 3, 3}, {3, 7}, {2, 130}, {1, 1}, {4, 2}}) {
+            int rows = dims[0];
+            Tensor z = random(2, dims), s = zeros(dims);
+            for (Encoding enc : Encoding.values()) {
+                k.topHalfBits(z, enc, s);
+                float[] zf = backend.downloadFloats(z), sf = backend.downloadFloats(s);
+                int n = zf.length / rows;
+                for (int r = 0; r < rows; r++) {
+                    Integer[] order = new Integer[n];
+                    for (int j = 0; j < n; j++) {
+                        order[j] = j;
+                    }
+                    int base = r * n;
+                    java.util.Arrays.sort(order, (a, b) -> {
+                        int c = Float.compare(Math.abs(zf[base + b]), Math.abs(zf[base + a]));
+                        return c != 0 ? c : Integer.compare(a, b);
+                    });
+                    float[] expect = new float[n];
+                    java.util.Arrays.fill(expect, enc == Encoding.PM1 ? -1f : 0f);
+                    for (int j = 0; j < n / 2; j++) {
+                        expect[order[j]] = 1f;
+                    }
+                    assertArrayEquals(expect, java.util.Arrays.copyOfRange(sf, base, base + n), "row " + r + " " + enc);
+                }
+            }
+        }
+        // all ties: the lower indices win
+        Tensor z = up(new float[]{0.5f, -0.5f, 0.5f, -0.5f, 0.5f}, 1, 5), s = zeros(1, 5);
+        k.topHalfBits(z, Encoding.PM1, s);
+        assertArrayEquals(new float[]{1, 1, -1, -1, -1}, backend.downloadFloats(s));
+    }
+
+    // ---------------------------------------------------------------- baselines
+
+    @Test
+    void xnorAndItsStraightThrough() {
+        Tensor w = up(new float[]{0.5f, -1.5f, 0f, 1f, -0.2f, 0.4f}, 2, 3), s = zeros(2, 3), scale = zeros(2);
+        k.xnorWeights(w, s, scale);
+        float a0 = (0.5f + 1.5f + 0f) / 3, a1 = (1f + 0.2f + 0.4f) / 3;
+        assertArrayEquals(new float[]{a0, a1}, backend.downloadFloats(scale), 1e-6f);
+        assertArrayEquals(new float[]{a0, -a0, a0, a1, -a1, a1}, backend.downloadFloats(s), 1e-6f);
+        Tensor ds = up(new float[]{1, 2, 3, 4, 5, 6}, 2, 3), dw = zeros(2, 3);
+        k.clippedStraightThrough(w, ds, scale, 1f, dw);
+        assertArrayEquals(new float[]{a0, 0, 3 * a0, 4 * a1, 5 * a1, 6 * a1}, backend.downloadFloats(dw), 1e-6f);
+    }
+
+    @Test
+    void irnetAndEde() {
+        // mean |z| of row 0 = 0.75 -> log2 = -0.415 -> 2^0 = 1 ... round(-0.415) = 0
+        // mean |z| of row 1 = 0.3 -> log2 = -1.737 -> 2^-2 = 0.25
+        Tensor z = up(new float[]{0.5f, -1f, 0.75f, -0.2f, 0.4f, 0.3f}, 2, 3), s = zeros(2, 3), scale = zeros(2);
+        k.irnetWeights(z, s, scale);
+        assertArrayEquals(new float[]{1f, 0.25f}, backend.downloadFloats(scale));
+        assertArrayEquals(new float[]{1, -1, 1, -0.25f, 0.25f, 0.25f}, backend.downloadFloats(s));
+        float t = 0.5f, kk = 2f;
+        Tensor ds = up(new float[]{1, 2, 3, 4, 5, 6}, 2, 3), dz = zeros(2, 3);
+        k.edeBackward(z, ds, scale, t, kk, dz);
+        float[] zv = backend.downloadFloats(z), dsv = backend.downloadFloats(ds), sc = backend.downloadFloats(scale);
+        double[] expect = new double[6];
+        for (int i = 0; i < 6; i++) {
+            double th = Math.tanh(t * zv[i]);
+            expect[i] = dsv[i] * sc[i / 3] * kk * t * (1 - th * th);
+        }
+        close(expect, down(dz), 1e-6, "EDE");
+    }
+
+    // ---------------------------------------------------------------- optimizer
+
+    @Test
+    void sgdWithMomentumAndWeightDecay() {
+        float[] p0 = {1f, -2f, 0.5f}, g1 = {0.1f, 0.2f, -0.3f}, g2 = {-0.5f, 0f, 0.25f};
+        Tensor p = up(p0.clone(), 3), v = zeros(3);
+        float lr = 0.1f, mom = 0.9f, wd = 5e-4f;
+        k.sgdStep(p, up(g1, 3), v, lr, mom, wd);
+        k.sgdStep(p, up(g2, 3), v, lr, mom, wd);
+        double[] pd = toDouble(p0), vd = new double[3];
+        for (float[] g : new float[][]{g1, g2}) {
+            for (int i = 0; i < 3; i++) {
+                double d = g[i] + wd * pd[i];
+                vd[i] = mom * vd[i] + d;
+                pd[i] -= lr * vd[i];
+            }
+        }
+        close(pd, down(p), 1e-6, "parameters after two SGD steps");
+        close(vd, down(v), 1e-6, "momentum after two SGD steps");
+    }
+
+    // ---------------------------------------------------------------- bits
+
+    @Test
+    void packingPutsChannelBitsLowFirstAndPaddingZero() {
+        int co = 2, ci = 70, kh = 1, kw = 2;
+        float[] s = new float[co * ci * kh * kw];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = rnd.nextBoolean() ? 1f : -1f;
+        }
+        Tensor st = up(s, co, ci, kh, kw), bits = zeros(DType.INT64, Shape.of(co, kh, kw, 2));
+        k.packWeights(st, bits);
+        long[] b = backend.downloadLongs(bits);
+        for (int o = 0; o < co; o++) {
+            for (int t = 0; t < kh * kw; t++) {
+                for (int c = 0; c < 128; c++) {
+                    boolean bit = (b[(o * kh * kw + t) * 2 + c / 64] >>> (c % 64) & 1L) == 1L;
+                    boolean expect = c < ci && s[(o * ci + c) * kh * kw + t] > 0;
+                    assertEquals(expect, bit, "weight bit o=" + o + " tap=" + t + " c=" + c);
+                }
+            }
+        }
+        int n = 2, h = 2, w = 3;
+        Tensor x = random(1, n, ci, h, w), th = up(new float[]{0.1f, -0.2f}, n), xb = zeros(DType.INT64, Shape.of(n, h, w, 2));
+        k.packActivations(x, th, xb);
+        float[] xv = backend.downloadFloats(x);
+        long[] a = backend.downloadLongs(xb);
+        float[] thv = {0.1f, -0.2f};
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < h * w; p++) {
+                for (int c = 0; c < 128; c++) {
+                    boolean bit = (a[(i * h * w + p) * 2 + c / 64] >>> (c % 64) & 1L) == 1L;
+                    boolean expect = c < ci && xv[(i * ci + c) * h * w + p] >= thv[i];
+                    assertEquals(expect, bit, "activation bit n=" + i + " p=" + p + " c=" + c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void binaryConvolutionEqualsFloatConvolutionOfSigns() {
+        int[][] shapes = {
+                {2, 3, 5, 5, 4, 3, 1, 1}, {1, 70, 4, 4, 5, 3, 2, 1}, {2, 64, 3, 3, 3, 3, 1, 1},
+                {1, 130, 2, 3, 2, 1, 1, 0}, {3, 16, 6, 6, 8, 3, 2, 1}, {1, 1, 1, 1, 2, 3, 1, 1}, {2, 5, 7, 7, 3, 7, 2, 3},
+        };
+        for (int[] sh : shapes) {
+            ConvGeometry g = geometry(sh);
+            for (Encoding enc : Encoding.values()) {
+                Tensor x = random(1, g.inputShape().dims()), th = zeros(g.batch());
+                k.rowMean(x, th);
+                // float simulation: sign(x - mean) convolved with the effective weights
+                float[] xv = backend.downloadFloats(x), thv = backend.downloadFloats(th);
+                float[] signs = new float[xv.length];
+                int per = xv.length / g.batch();
+                for (int i = 0; i < xv.length; i++) {
+                    signs[i] = xv[i] >= thv[i / per] ? 1f : -1f;
+                }
+                float[] eff = new float[(int) g.weightShape().size()];
+                for (int i = 0; i < eff.length; i++) {
+                    eff[i] = rnd.nextBoolean() ? 1f : (enc == Encoding.PM1 ? -1f : 0f);
+                }
+                Tensor xs = up(signs, g.inputShape().dims()), ws = up(eff, g.weightShape().dims());
+                Tensor yf = zeros(g.outputShape().dims()), yb = zeros(g.outputShape().dims());
+                k.conv2dForward(g, xs, ws, yf);
+                Tensor xb = zeros(DType.INT64, g.packedInputShape()), wb = zeros(DType.INT64, g.packedWeightShape());
+                k.packActivations(x, th, xb);
+                k.packWeights(ws, wb);
+                k.binaryConv2d(g, enc, xb, wb, null, null, yb);
+                assertArrayEquals(backend.downloadFloats(yf), backend.downloadFloats(yb), 0f,
+                        "integer sums must be exact: " + g + " " + enc);
+                Tensor scale = random(1, g.outChannels()), bias = random(1, g.outChannels());
+                k.binaryConv2d(g, enc, xb, wb, scale, bias, yb);
+                float[] sums = backend.downloadFloats(yf), out = backend.downloadFloats(yb);
+                float[] sc = backend.downloadFloats(scale), bi = backend.downloadFloats(bias);
+                int plane = g.outHeight() * g.outWidth();
+                for (int i = 0; i < out.length; i++) {
+                    int c = (i / plane) % g.outChannels();
+                    assertEquals(sums[i] * sc[c] + bi[c], out[i], 1e-4 * (1 + Math.abs(sums[i] * sc[c])), "affine at " + i);
+                }
+            }
+        }
+    }
+}
