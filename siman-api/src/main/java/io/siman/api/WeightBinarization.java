@@ -9,7 +9,8 @@ public interface WeightBinarization extends AutoCloseable {
      * The effective weights the convolution uses this step. In training it may rewrite the latent
      * weights (SiMaN's clip) and it records what {@link #backward} needs; in evaluation it returns the
      * weights recorded at the last training step (SiMaN freezes its bits), computing them from the
-     * latent weights when there has been none. The returned tensor is owned by this object.
+     * latent weights when there has been none. The returned tensor is owned by this object (or is
+     * {@code latent} itself, for full precision); callers never close it.
      */
     Tensor forward(Tensor latent, TrainingProgress progress);
 

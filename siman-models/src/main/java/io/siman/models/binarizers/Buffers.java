@@ -1,0 +1,39 @@
+package io.siman.models.binarizers;
+
+import io.siman.api.Backend;
+import io.siman.api.SimanException;
+import io.siman.api.Shape;
+import io.siman.api.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The tensors one binarized layer's weight step owns, released together. */
+final class Buffers implements AutoCloseable {
+    private final Backend backend;
+    private final List<Tensor> tensors = new ArrayList<>();
+
+    Buffers(Backend backend) {
+        this.backend = backend;
+    }
+
+    Tensor allocate(Shape shape) {
+        Tensor t = backend.allocate(shape);
+        tensors.add(t);
+        return t;
+    }
+
+    /** Output channels of a weight shape {@code [Co, Ci, kh, kw]}, checked. */
+    static int outChannels(Shape weightShape) {
+        if (weightShape.rank() != 4 || weightShape.rowLength() < 2) {
+            throw new SimanException("binarized weights must be [Co, Ci, kh, kw] with at least 2 values per channel, got " + weightShape);
+        }
+        return weightShape.dim(0);
+    }
+
+    @Override
+    public void close() {
+        tensors.forEach(Tensor::close);
+        tensors.clear();
+    }
+}
