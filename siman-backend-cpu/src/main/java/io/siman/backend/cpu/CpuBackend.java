@@ -18,10 +18,15 @@ public final class CpuBackend implements Backend {
     private final CpuKernels kernels;
     private final AtomicLong live = new AtomicLong();
 
-    CpuBackend(int threads, DeviceInfo device) {
+    CpuBackend(int threads, DeviceInfo device, java.util.Map<String, String> properties) {
         this.device = device;
         this.parallel = new Parallel(threads);
-        this.kernels = new CpuKernels(this, parallel);
+        this.kernels = new CpuKernels(this, parallel, Vectorization.matMul(properties));
+    }
+
+    /** "scalar" or "vector N-bit": the path the float kernels take. */
+    public String kernelPath() {
+        return kernels.matMulPath();
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendOptions options) {
-        return new CpuBackend(options.resolvedThreads(), device());
+        return new CpuBackend(options.resolvedThreads(), device(), options.properties());
     }
 
     static DeviceInfo device() {

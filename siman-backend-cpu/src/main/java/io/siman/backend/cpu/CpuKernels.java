@@ -23,11 +23,18 @@ final class CpuKernels implements Kernels {
 
     private final CpuBackend backend;
     private final Parallel par;
+    private final MatMul gemm;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    CpuKernels(CpuBackend backend, Parallel parallel) {
+    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm) {
         this.backend = backend;
         this.par = parallel;
+        this.gemm = gemm;
+    }
+
+    /** Which matrix-multiply path the float kernels use. */
+    String matMulPath() {
+        return gemm.describe();
     }
 
     // ---------------------------------------------------------------- access and checks
@@ -180,7 +187,7 @@ final class CpuKernels implements Kernels {
                     System.arraycopy(ba, 0, ya, i * out, out);
                 }
             }
-            Gemm.multiply(out, in, xa, 0, in, wt, 0, out, ya, 0, out, ba != null, from, to);
+            gemm.multiply(out, in, xa, 0, in, wt, 0, out, ya, 0, out, ba != null, from, to);
         });
     }
 
@@ -196,12 +203,12 @@ final class CpuKernels implements Kernels {
             expect(op, "dx", dx, x.shape());
             float[] dxa = f(dx);
             par.forRange(n, (long) in * out, (from, to) ->
-                    Gemm.multiply(in, out, dya, 0, out, wa, 0, in, dxa, 0, in, false, from, to));
+                    gemm.multiply(in, out, dya, 0, out, wa, 0, in, dxa, 0, in, false, from, to));
         }
         float[] dyt = new float[n * out];
         Gemm.transpose(dya, 0, n, out, dyt, 0);
         par.forRange(out, (long) in * n, (from, to) ->
-                Gemm.multiply(in, n, dyt, 0, n, xa, 0, in, dwa, 0, in, false, from, to));
+                gemm.multiply(in, n, dyt, 0, n, xa, 0, in, dwa, 0, in, false, from, to));
         if (dbias != null) {
             expect(op, "dbias", dbias, Shape.of(out));
             float[] db = f(dbias);
@@ -319,7 +326,7 @@ final class CpuKernels implements Kernels {
                     if (!pointwise) {
                         im2col(g, xa, n * inSize, col);
                     }
-                    Gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, n * outSize, p, false, 0, co);
+                    gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, n * outSize, p, false, 0, co);
                 }
             });
         } else {
@@ -331,7 +338,7 @@ final class CpuKernels implements Kernels {
                 }
                 int yOff = n * outSize;
                 par.forRange(co, (long) k * p, (from, to) ->
-                        Gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, yOff, p, false, from, to));
+                        gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, yOff, p, false, from, to));
             }
         }
     }
@@ -348,10 +355,10 @@ final class CpuKernels implements Kernels {
         par.forRange(g.batch(), (long) k * p * co, (from, to) -> {
             for (int n = from; n < to; n++) {
                 if (pointwise) {
-                    Gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, dxa, n * inSize, p, false, 0, k);
+                    gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, dxa, n * inSize, p, false, 0, k);
                 } else {
                     float[] col = scratch(0, k * p);
-                    Gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, col, 0, p, false, 0, k);
+                    gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, col, 0, p, false, 0, k);
                     Arrays.fill(dxa, n * inSize, (n + 1) * inSize, 0f);
                     col2imAdd(g, col, dxa, n * inSize);
                 }
@@ -374,7 +381,7 @@ final class CpuKernels implements Kernels {
                 int nEnd = Math.min(g.batch(), (c + 1) * WEIGHT_GRAD_CHUNK);
                 for (int n = c * WEIGHT_GRAD_CHUNK; n < nEnd; n++) {
                     im2row(g, xa, n * inSize, rows);
-                    Gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k,
+                    gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k,
                             n != c * WEIGHT_GRAD_CHUNK, 0, co);
                 }
             }

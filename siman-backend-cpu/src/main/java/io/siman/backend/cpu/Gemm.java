@@ -1,23 +1,26 @@
 package io.siman.backend.cpu;
 
 /**
- * Row-major single-precision matrix product {@code C[M,N] (+)= A[M,K] * B[K,N]}, cache-blocked over
- * {@code N} and {@code K}. Each element of C accumulates over k in increasing order whatever the
- * blocking or the row range, so results do not depend on how rows are split between threads.
- * The inner loop is a plain axpy that the JIT vectorizes.
+ * The plain-Java {@link MatMul}: cache-blocked over {@code N} and {@code K}, with an axpy inner loop that
+ * the JIT may vectorize. Used when the Vector API is not available, and as the reference for
+ * {@link VectorGemm}.
  */
-final class Gemm {
+final class Gemm implements MatMul {
+    static final Gemm INSTANCE = new Gemm();
+
     private static final int N_BLOCK = 512;
     private static final int K_BLOCK = 128;
 
     private Gemm() {
     }
 
-    /**
-     * Computes rows {@code [rowFrom, rowTo)} of C. With {@code accumulate} false those rows are
-     * overwritten, otherwise added to.
-     */
-    static void multiply(int n, int k,
+    @Override
+    public String describe() {
+        return "scalar";
+    }
+
+    @Override
+    public void multiply(int n, int k,
                          float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc,
@@ -36,9 +39,7 @@ final class Gemm {
                     int cRow = cOff + i * ldc + jb;
                     for (int kk = kb; kk < kEnd; kk++) {
                         float av = a[aRow + kk];
-                        if (av != 0f) {
-                            axpy(av, b, bOff + kk * ldb + jb, c, cRow, jLen);
-                        }
+                        axpy(av, b, bOff + kk * ldb + jb, c, cRow, jLen);
                     }
                 }
             }

@@ -1,0 +1,161 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.SimanException;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Locale;
+
+/**
+ * {@link MatMul} with the Vector API: a register-blocked micro-kernel that keeps a 4-row by 4-vector tile
+ * of C in registers while streaming over k, so each loaded vector of B feeds four fused multiply-adds.
+ * Loaded only when the {@code jdk.incubator.vector} module is present ({@link Vectorization}).
+ *
+ * <p>The species is a static constant, as C2 needs to compile vector operations to vector instructions;
+ * it is the preferred one unless the system property {@value #BITS_PROPERTY} forces a smaller size (tests
+ * run the contract at 128 bits in a JVM of their own, so every path is tested on a 512-bit machine).
+ */
+final class VectorGemm implements MatMul {
+    static final String BITS_PROPERTY = "siman.cpu.vectorBits";
+    private static final VectorSpecies<Float> species = species(System.getProperty(BITS_PROPERTY));
+    private static final int lanes = species.length();
+    static final VectorGemm INSTANCE = new VectorGemm();
+
+    private VectorGemm() {
+    }
+
+    private static VectorSpecies<Float> species(String bits) {
+        if (bits == null || bits.isBlank()) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        return switch (bits.trim().toLowerCase(Locale.ROOT)) {
+            case "64" -> FloatVector.SPECIES_64;
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new SimanException(BITS_PROPERTY + " must be 64, 128, 256 or 512, got " + bits);
+        };
+    }
+
+    @Override
+    public String describe() {
+        return "vector " + species.vectorBitSize() + "-bit";
+    }
+
+    @Override
+    public void multiply(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        int tile = 4 * lanes;
+        int j = 0;
+        for (; j + tile <= n; j += tile) {
+            int i = rowFrom;
+            for (; i + 4 <= rowTo; i += 4) {
+                tile4x4(k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
+            }
+            for (; i < rowTo; i++) {
+                tile1x4(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
+            }
+        }
+        for (; j + lanes <= n; j += lanes) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                tile1x1(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
+            }
+        }
+        for (; j < n; j++) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                float acc = accumulate ? c[cOff + i * ldc + j] : 0f;
+                int ar = aOff + i * lda;
+                for (int kk = 0; kk < k; kk++) {
+                    acc = Math.fma(a[ar + kk], b[bOff + kk * ldb + j], acc);
+                }
+                c[cOff + i * ldc + j] = acc;
+            }
+        }
+    }
+
+    private FloatVector init(float[] c, int at, boolean accumulate) {
+        return accumulate ? FloatVector.fromArray(species, c, at) : FloatVector.zero(species);
+    }
+
+    private void tile4x4(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+                         float[] c, int c0, int ldc, boolean accumulate) {
+        int l = lanes;
+        FloatVector c00 = init(c, c0, accumulate), c01 = init(c, c0 + l, accumulate),
+                c02 = init(c, c0 + 2 * l, accumulate), c03 = init(c, c0 + 3 * l, accumulate);
+        FloatVector c10 = init(c, c0 + ldc, accumulate), c11 = init(c, c0 + ldc + l, accumulate),
+                c12 = init(c, c0 + ldc + 2 * l, accumulate), c13 = init(c, c0 + ldc + 3 * l, accumulate);
+        FloatVector c20 = init(c, c0 + 2 * ldc, accumulate), c21 = init(c, c0 + 2 * ldc + l, accumulate),
+                c22 = init(c, c0 + 2 * ldc + 2 * l, accumulate), c23 = init(c, c0 + 2 * ldc + 3 * l, accumulate);
+        FloatVector c30 = init(c, c0 + 3 * ldc, accumulate), c31 = init(c, c0 + 3 * ldc + l, accumulate),
+                c32 = init(c, c0 + 3 * ldc + 2 * l, accumulate), c33 = init(c, c0 + 3 * ldc + 3 * l, accumulate);
+        for (int kk = 0; kk < k; kk++) {
+            int br = b0 + kk * ldb;
+            FloatVector b0v = FloatVector.fromArray(species, b, br);
+            FloatVector b1v = FloatVector.fromArray(species, b, br + l);
+            FloatVector b2v = FloatVector.fromArray(species, b, br + 2 * l);
+            FloatVector b3v = FloatVector.fromArray(species, b, br + 3 * l);
+            FloatVector av = FloatVector.broadcast(species, a[a0 + kk]);
+            c00 = av.fma(b0v, c00);
+            c01 = av.fma(b1v, c01);
+            c02 = av.fma(b2v, c02);
+            c03 = av.fma(b3v, c03);
+            av = FloatVector.broadcast(species, a[a0 + lda + kk]);
+            c10 = av.fma(b0v, c10);
+            c11 = av.fma(b1v, c11);
+            c12 = av.fma(b2v, c12);
+            c13 = av.fma(b3v, c13);
+            av = FloatVector.broadcast(species, a[a0 + 2 * lda + kk]);
+            c20 = av.fma(b0v, c20);
+            c21 = av.fma(b1v, c21);
+            c22 = av.fma(b2v, c22);
+            c23 = av.fma(b3v, c23);
+            av = FloatVector.broadcast(species, a[a0 + 3 * lda + kk]);
+            c30 = av.fma(b0v, c30);
+            c31 = av.fma(b1v, c31);
+            c32 = av.fma(b2v, c32);
+            c33 = av.fma(b3v, c33);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + l);
+        c02.intoArray(c, c0 + 2 * l);
+        c03.intoArray(c, c0 + 3 * l);
+        c10.intoArray(c, c0 + ldc);
+        c11.intoArray(c, c0 + ldc + l);
+        c12.intoArray(c, c0 + ldc + 2 * l);
+        c13.intoArray(c, c0 + ldc + 3 * l);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c21.intoArray(c, c0 + 2 * ldc + l);
+        c22.intoArray(c, c0 + 2 * ldc + 2 * l);
+        c23.intoArray(c, c0 + 2 * ldc + 3 * l);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c31.intoArray(c, c0 + 3 * ldc + l);
+        c32.intoArray(c, c0 + 3 * ldc + 2 * l);
+        c33.intoArray(c, c0 + 3 * ldc + 3 * l);
+    }
+
+    private void tile1x4(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
+        int l = lanes;
+        FloatVector c0v = init(c, c0, accumulate), c1v = init(c, c0 + l, accumulate),
+                c2v = init(c, c0 + 2 * l, accumulate), c3v = init(c, c0 + 3 * l, accumulate);
+        for (int kk = 0; kk < k; kk++) {
+            int br = b0 + kk * ldb;
+            FloatVector av = FloatVector.broadcast(species, a[a0 + kk]);
+            c0v = av.fma(FloatVector.fromArray(species, b, br), c0v);
+            c1v = av.fma(FloatVector.fromArray(species, b, br + l), c1v);
+            c2v = av.fma(FloatVector.fromArray(species, b, br + 2 * l), c2v);
+            c3v = av.fma(FloatVector.fromArray(species, b, br + 3 * l), c3v);
+        }
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + l);
+        c2v.intoArray(c, c0 + 2 * l);
+        c3v.intoArray(c, c0 + 3 * l);
+    }
+
+    private void tile1x1(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
+        FloatVector acc = init(c, c0, accumulate);
+        for (int kk = 0; kk < k; kk++) {
+            acc = FloatVector.broadcast(species, a[a0 + kk]).fma(FloatVector.fromArray(species, b, b0 + kk * ldb), acc);
+        }
+        acc.intoArray(c, c0);
+    }
+}

@@ -1,0 +1,33 @@
+package io.siman.backend.cpu;
+
+import java.util.logging.Logger;
+
+/**
+ * Chooses between the plain-Java kernels and the Vector API kernels, in the manner of Lucene's
+ * vectorization provider: the vector path is used only when the {@code jdk.incubator.vector} module is
+ * in the boot layer (the launcher adds it) and the caller did not turn it off; otherwise one line says why.
+ */
+final class Vectorization {
+    /** Backend property: {@code false} forces the plain-Java path. */
+    static final String PROPERTY = "cpu.vectorize";
+
+    private static final Logger LOG = Logger.getLogger(Vectorization.class.getName());
+
+    private Vectorization() {
+    }
+
+    static boolean moduleAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    static MatMul matMul(java.util.Map<String, String> properties) {
+        if ("false".equalsIgnoreCase(properties.getOrDefault(PROPERTY, "true"))) {
+            return Gemm.INSTANCE;
+        }
+        if (!moduleAvailable()) {
+            LOG.fine("jdk.incubator.vector is not in the boot layer (add --add-modules jdk.incubator.vector): using plain-Java kernels");
+            return Gemm.INSTANCE;
+        }
+        return VectorGemm.INSTANCE;
+    }
+}
