@@ -21,6 +21,20 @@ public interface Layer extends AutoCloseable {
     /** Learnable parameters, including those of sub-layers, in a stable order. */
     List<Parameter> parameters();
 
+    /**
+     * Non-learnable state that checkpoints must keep (batch-norm running statistics, frozen binary
+     * weights), including that of sub-layers, by stable dotted name. The map may grow after the first
+     * training step (state created lazily), so take it when saving, not at construction.
+     */
+    default java.util.Map<String, Tensor> buffers() {
+        return java.util.Map.of();
+    }
+
+    /** Restores one buffer named as in {@link #buffers()}; returns false when this layer has no such buffer. */
+    default boolean restoreBuffer(String name, float[] values) {
+        return false;
+    }
+
     /** Releases every tensor the layer holds. */
     @Override
     void close();

@@ -17,6 +17,19 @@ public interface WeightBinarization extends AutoCloseable {
     /** {@code dLatent} from {@code dEffective} (straight-through), for the last training forward. */
     void backward(Tensor latent, Tensor dEffective, Tensor dLatent);
 
+    /**
+     * State that evaluation depends on beyond the latent weights (SiMaN's frozen effective weights), or
+     * null when there is none yet or the binarizer keeps none. Saved in checkpoints.
+     */
+    default Tensor frozenState() {
+        return null;
+    }
+
+    /** Restores what {@link #frozenState()} returned, from a checkpoint. */
+    default void restoreFrozenState(float[] values) {
+        throw new SimanException("binarizer keeps no frozen state to restore");
+    }
+
     /** The packed form for bitwise inference, or null when weights stay full precision. */
     InferenceForm inferenceForm(Tensor latent);
 

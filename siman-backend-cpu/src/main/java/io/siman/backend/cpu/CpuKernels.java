@@ -19,7 +19,9 @@ import java.util.Arrays;
  */
 final class CpuKernels implements Kernels {
     /** Samples per partial sum of the weight gradient; fixed so the reduction order never changes. */
-    private static final int WEIGHT_GRAD_CHUNK = 4;
+    private static final int WEIGHT_GRAD_CHUNK = 8;
+    /** Output planes smaller than this take the transposed route in the weight gradient (short dot products are slow). */
+    private static final int TRANSPOSE_BELOW = 256;
 
     private final CpuBackend backend;
     private final Parallel par;
@@ -49,6 +51,21 @@ final class CpuKernels implements Kernels {
 
     private long[] longs(Tensor t) {
         return backend.own(t, DType.INT64).l;
+    }
+
+    private final ThreadLocal<float[]> callerScratch = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Scratch owned by the calling thread for the length of one kernel call (workers write disjoint parts
+     * of it); reused so the training loop does not allocate.
+     */
+    private float[] callerScratch(int n) {
+        float[] a = callerScratch.get();
+        if (a.length < n) {
+            a = new float[n];
+            callerScratch.set(a);
+        }
+        return a;
     }
 
     /** A per-thread scratch array of at least {@code n} floats (slot 0 or 1). */
@@ -85,10 +102,6 @@ final class CpuKernels implements Kernels {
     /** Positions per channel of a rank-2 or rank-4 tensor. */
     private static int plane(Tensor x) {
         return x.shape().rank() == 4 ? x.shape().dim(2) * x.shape().dim(3) : 1;
-    }
-
-    private static float signOf(float v) {
-        return v >= 0f ? 1f : -1f;
     }
 
     // ---------------------------------------------------------------- element-wise
@@ -147,7 +160,8 @@ final class CpuKernels implements Kernels {
         expectSize("sign", "out", out, a.length);
         par.forRange(a.length, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
-                o[i] = signOf(a[i]);
+                // branch-free (random signs defeat branch prediction); "+ 0f" turns -0 into +0, so sign(-0) = +1
+                o[i] = Math.copySign(1f, a[i] + 0f);
             }
         });
     }
@@ -159,7 +173,7 @@ final class CpuKernels implements Kernels {
         expectSize("mulSign", "out", out, a.length);
         par.forRange(a.length, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
-                o[i] = b[i] >= 0f ? a[i] : -a[i];
+                o[i] = a[i] * Math.copySign(1f, b[i] + 0f);
             }
         });
     }
@@ -234,28 +248,45 @@ final class CpuKernels implements Kernels {
         return g.kernelH() == 1 && g.kernelW() == 1 && g.stride() == 1 && g.padding() == 0;
     }
 
+    /** First output index {@code o} whose input index {@code o*stride - pad + k} is at least 0. */
+    private static int firstInside(int k, int stride, int pad) {
+        int need = pad - k;
+        return need <= 0 ? 0 : (need + stride - 1) / stride;
+    }
+
+    /** One past the last output index whose input index {@code o*stride - pad + k} is below {@code size}. */
+    private static int endInside(int k, int stride, int pad, int size, int outSize) {
+        int limit = size - 1 + pad - k;
+        return limit < 0 ? 0 : Math.min(outSize, limit / stride + 1);
+    }
+
     /** {@code col[K, P]}: column {@code p} holds the input window of output position {@code p}. */
     private static void im2col(ConvGeometry g, float[] x, int xOff, float[] col) {
         int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), p = ho * wo;
+        int s = g.stride(), pad = g.padding();
         int row = 0;
         for (int c = 0; c < g.inChannels(); c++) {
             int plane = xOff + c * h * w;
             for (int ky = 0; ky < g.kernelH(); ky++) {
+                int oy0 = Math.min(ho, firstInside(ky, s, pad)), oy1 = Math.max(oy0, endInside(ky, s, pad, h, ho));
                 for (int kx = 0; kx < g.kernelW(); kx++, row++) {
                     int base = row * p;
-                    for (int oy = 0; oy < ho; oy++) {
-                        int iy = oy * g.stride() - g.padding() + ky;
+                    int ox0 = Math.min(wo, firstInside(kx, s, pad)), ox1 = Math.max(ox0, endInside(kx, s, pad, w, wo));
+                    Arrays.fill(col, base, base + oy0 * wo, 0f);
+                    for (int oy = oy0; oy < oy1; oy++) {
                         int o = base + oy * wo;
-                        if (iy < 0 || iy >= h) {
-                            Arrays.fill(col, o, o + wo, 0f);
-                            continue;
+                        int src = plane + (oy * s - pad + ky) * w - pad + kx;
+                        Arrays.fill(col, o, o + ox0, 0f);
+                        if (s == 1) {
+                            System.arraycopy(x, src + ox0, col, o + ox0, ox1 - ox0);
+                        } else {
+                            for (int ox = ox0; ox < ox1; ox++) {
+                                col[o + ox] = x[src + ox * s];
+                            }
                         }
-                        int src = plane + iy * w;
-                        for (int ox = 0; ox < wo; ox++) {
-                            int ix = ox * g.stride() - g.padding() + kx;
-                            col[o + ox] = ix >= 0 && ix < w ? x[src + ix] : 0f;
-                        }
+                        Arrays.fill(col, o + ox1, o + wo, 0f);
                     }
+                    Arrays.fill(col, base + oy1 * wo, base + p, 0f);
                 }
             }
         }
@@ -264,45 +295,26 @@ final class CpuKernels implements Kernels {
     /** Adds {@code col[K, P]} back into the image {@code dx} (the adjoint of {@link #im2col}). */
     private static void col2imAdd(ConvGeometry g, float[] col, float[] dx, int dxOff) {
         int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), p = ho * wo;
+        int s = g.stride(), pad = g.padding();
         int row = 0;
         for (int c = 0; c < g.inChannels(); c++) {
             int plane = dxOff + c * h * w;
             for (int ky = 0; ky < g.kernelH(); ky++) {
+                int oy0 = firstInside(ky, s, pad), oy1 = endInside(ky, s, pad, h, ho);
                 for (int kx = 0; kx < g.kernelW(); kx++, row++) {
                     int base = row * p;
-                    for (int oy = 0; oy < ho; oy++) {
-                        int iy = oy * g.stride() - g.padding() + ky;
-                        if (iy < 0 || iy >= h) {
-                            continue;
-                        }
-                        int dst = plane + iy * w;
+                    int ox0 = firstInside(kx, s, pad), ox1 = endInside(kx, s, pad, w, wo);
+                    for (int oy = oy0; oy < oy1; oy++) {
                         int o = base + oy * wo;
-                        for (int ox = 0; ox < wo; ox++) {
-                            int ix = ox * g.stride() - g.padding() + kx;
-                            if (ix >= 0 && ix < w) {
-                                dx[dst + ix] += col[o + ox];
+                        int dst = plane + (oy * s - pad + ky) * w - pad + kx;
+                        if (s == 1) {
+                            for (int ox = ox0; ox < ox1; ox++) {
+                                dx[dst + ox] += col[o + ox];
                             }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** {@code rows[P, K]}: the transpose of {@link #im2col}, row {@code p} is the window of output {@code p}. */
-    private static void im2row(ConvGeometry g, float[] x, int xOff, float[] rows) {
-        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), k = g.fanIn();
-        for (int oy = 0; oy < ho; oy++) {
-            for (int ox = 0; ox < wo; ox++) {
-                int r = (oy * wo + ox) * k;
-                for (int c = 0; c < g.inChannels(); c++) {
-                    int plane = xOff + c * h * w;
-                    for (int ky = 0; ky < g.kernelH(); ky++) {
-                        int iy = oy * g.stride() - g.padding() + ky;
-                        boolean rowInside = iy >= 0 && iy < h;
-                        for (int kx = 0; kx < g.kernelW(); kx++, r++) {
-                            int ix = ox * g.stride() - g.padding() + kx;
-                            rows[r] = rowInside && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
+                        } else {
+                            for (int ox = ox0; ox < ox1; ox++) {
+                                dx[dst + ox * s] += col[o + ox];
+                            }
                         }
                     }
                 }
@@ -374,15 +386,30 @@ final class CpuKernels implements Kernels {
         int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
         int chunks = (g.batch() + WEIGHT_GRAD_CHUNK - 1) / WEIGHT_GRAD_CHUNK;
         int wSize = co * k;
-        float[] partial = chunks == 1 ? dwa : new float[chunks * wSize];
+        float[] partial = chunks == 1 ? dwa : callerScratch(chunks * wSize);
+        boolean pointwise = isPointwise(g);
+        // long rows: dot products of dy and the windows; short rows: transpose the windows, then row-by-row updates
+        boolean dots = p >= TRANSPOSE_BELOW;
         par.forRange(chunks, (long) WEIGHT_GRAD_CHUNK * k * p * co, (from, to) -> {
-            float[] rows = scratch(1, p * k);
+            float[] col = pointwise && dots ? null : scratch(1, k * p);
+            float[] rows = dots ? null : scratch(0, k * p);
             for (int c = from; c < to; c++) {
                 int nEnd = Math.min(g.batch(), (c + 1) * WEIGHT_GRAD_CHUNK);
                 for (int n = c * WEIGHT_GRAD_CHUNK; n < nEnd; n++) {
-                    im2row(g, xa, n * inSize, rows);
-                    gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k,
-                            n != c * WEIGHT_GRAD_CHUNK, 0, co);
+                    float[] windows = xa;
+                    int windowsOff = n * inSize;
+                    if (!pointwise) {
+                        im2col(g, xa, n * inSize, col);
+                        windows = col;
+                        windowsOff = 0;
+                    }
+                    boolean add = n != c * WEIGHT_GRAD_CHUNK;
+                    if (dots) {
+                        gemm.multiplyTransposedB(k, p, dya, n * outSize, p, windows, windowsOff, p, partial, c * wSize, k, add, 0, co);
+                    } else {
+                        Gemm.transpose(windows, windowsOff, k, p, rows, 0);
+                        gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k, add, 0, co);
+                    }
                 }
             }
         });
@@ -627,7 +654,7 @@ final class CpuKernels implements Kernels {
                 int off = nc * hw;
                 for (int j = 0; j < hw; j++) {
                     float v = a[off + j];
-                    o[off + j] = v >= 0f ? v : sl * v;
+                    o[off + j] = Math.max(v, 0f) + sl * Math.min(v, 0f);
                 }
             }
         });
@@ -649,13 +676,10 @@ final class CpuKernels implements Kernels {
                 for (int i = 0; i < n; i++) {
                     int off = (i * c + ch) * hw;
                     for (int j = 0; j < hw; j++) {
-                        float v = a[off + j];
-                        if (v >= 0f) {
-                            o[off + j] = d[off + j];
-                        } else {
-                            o[off + j] = sl * d[off + j];
-                            acc += (double) d[off + j] * v;
-                        }
+                        // branch-free: neg is 1 where v < 0, else 0
+                        float v = a[off + j], neg = Math.min(1f, Math.max(0f, -Math.signum(v)));
+                        o[off + j] = d[off + j] * (1f + (sl - 1f) * neg);
+                        acc += (double) (d[off + j] * Math.min(v, 0f));
                     }
                 }
                 ds[ch] = (float) acc;

@@ -46,6 +46,23 @@ final class Gemm implements MatMul {
         }
     }
 
+    @Override
+    public void multiplyTransposedB(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        for (int i = rowFrom; i < rowTo; i++) {
+            int ar = aOff + i * lda;
+            for (int j = 0; j < n; j++) {
+                int br = bOff + j * ldb;
+                float acc = 0f;
+                for (int kk = 0; kk < k; kk++) {
+                    acc = Math.fma(a[ar + kk], b[br + kk], acc);
+                }
+                int at = cOff + i * ldc + j;
+                c[at] = accumulate ? c[at] + acc : acc;
+            }
+        }
+    }
+
     private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
         for (int j = 0; j < len; j++) {
             y[yOff + j] = Math.fma(alpha, x[xOff + j], y[yOff + j]);

@@ -12,6 +12,16 @@ interface MatMul {
                   float[] c, int cOff, int ldc,
                   boolean accumulate, int rowFrom, int rowTo);
 
+    /**
+     * {@code C[M,N] (+)= A[M,K] * B[N,K]^T}: each element is a dot product of a row of A and a row of B,
+     * summed in a fixed order whatever the row range.
+     */
+    void multiplyTransposedB(int n, int k,
+                             float[] a, int aOff, int lda,
+                             float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc,
+                             boolean accumulate, int rowFrom, int rowTo);
+
     /** Short name for logs and benchmarks. */
     String describe();
 }

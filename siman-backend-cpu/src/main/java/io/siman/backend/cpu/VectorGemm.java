@@ -73,6 +73,86 @@ final class VectorGemm implements MatMul {
         }
     }
 
+    @Override
+    public void multiplyTransposedB(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        int kv = k - k % lanes;
+        float[] tmp = new float[lanes];
+        int i = rowFrom;
+        for (; i + 2 <= rowTo; i += 2) {
+            int j = 0;
+            for (; j + 2 <= n; j += 2) {
+                dots2x2(kv, k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, accumulate, tmp);
+            }
+            for (; j < n; j++) {
+                store(c, cOff + i * ldc + j, dot(kv, k, a, aOff + i * lda, b, bOff + j * ldb, tmp), accumulate);
+                store(c, cOff + (i + 1) * ldc + j, dot(kv, k, a, aOff + (i + 1) * lda, b, bOff + j * ldb, tmp), accumulate);
+            }
+        }
+        for (; i < rowTo; i++) {
+            for (int j = 0; j < n; j++) {
+                store(c, cOff + i * ldc + j, dot(kv, k, a, aOff + i * lda, b, bOff + j * ldb, tmp), accumulate);
+            }
+        }
+    }
+
+    private static void store(float[] c, int at, float v, boolean accumulate) {
+        c[at] = accumulate ? c[at] + v : v;
+    }
+
+    /**
+     * Sums the lanes first to last. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
+     * the JIT do use different orders: results would then depend on when code got compiled.
+     */
+    private static float sumLanes(FloatVector v, float[] lanesOut) {
+        v.intoArray(lanesOut, 0);
+        float s = 0f;
+        for (int i = 0; i < lanes; i++) {
+            s += lanesOut[i];
+        }
+        return s;
+    }
+
+    /** One dot product: vector lanes over {@code [0, kv)}, reduced, then the scalar tail. */
+    private static float dot(int kv, int k, float[] a, int a0, float[] b, int b0, float[] tmp) {
+        FloatVector acc = FloatVector.zero(species);
+        for (int kk = 0; kk < kv; kk += lanes) {
+            acc = FloatVector.fromArray(species, a, a0 + kk).fma(FloatVector.fromArray(species, b, b0 + kk), acc);
+        }
+        float s = sumLanes(acc, tmp);
+        for (int kk = kv; kk < k; kk++) {
+            s = Math.fma(a[a0 + kk], b[b0 + kk], s);
+        }
+        return s;
+    }
+
+    /** Four dot products (2 rows of A by 2 rows of B) sharing their loads; each sums exactly as {@link #dot}. */
+    private static void dots2x2(int kv, int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+                                float[] c, int c0, int ldc, boolean accumulate, float[] tmp) {
+        FloatVector s00 = FloatVector.zero(species), s01 = FloatVector.zero(species);
+        FloatVector s10 = FloatVector.zero(species), s11 = FloatVector.zero(species);
+        for (int kk = 0; kk < kv; kk += lanes) {
+            FloatVector x0 = FloatVector.fromArray(species, a, a0 + kk), x1 = FloatVector.fromArray(species, a, a0 + lda + kk);
+            FloatVector y0 = FloatVector.fromArray(species, b, b0 + kk), y1 = FloatVector.fromArray(species, b, b0 + ldb + kk);
+            s00 = x0.fma(y0, s00);
+            s01 = x0.fma(y1, s01);
+            s10 = x1.fma(y0, s10);
+            s11 = x1.fma(y1, s11);
+        }
+        float r00 = sumLanes(s00, tmp), r01 = sumLanes(s01, tmp), r10 = sumLanes(s10, tmp), r11 = sumLanes(s11, tmp);
+        for (int kk = kv; kk < k; kk++) {
+            float x0 = a[a0 + kk], x1 = a[a0 + lda + kk], y0 = b[b0 + kk], y1 = b[b0 + ldb + kk];
+            r00 = Math.fma(x0, y0, r00);
+            r01 = Math.fma(x0, y1, r01);
+            r10 = Math.fma(x1, y0, r10);
+            r11 = Math.fma(x1, y1, r11);
+        }
+        store(c, c0, r00, accumulate);
+        store(c, c0 + 1, r01, accumulate);
+        store(c, c0 + ldc, r10, accumulate);
+        store(c, c0 + ldc + 1, r11, accumulate);
+    }
+
     private FloatVector init(float[] c, int at, boolean accumulate) {
         return accumulate ? FloatVector.fromArray(species, c, at) : FloatVector.zero(species);
     }

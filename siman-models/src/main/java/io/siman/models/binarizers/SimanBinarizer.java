@@ -95,6 +95,17 @@ public final class SimanBinarizer implements Binarizer {
         }
 
         @Override
+        public Tensor frozenState() {
+            return hasBits ? effective : null;
+        }
+
+        @Override
+        public void restoreFrozenState(float[] values) {
+            effective.backend().write(effective, values);
+            hasBits = true;
+        }
+
+        @Override
         public InferenceForm inferenceForm(Tensor latent) {
             forward(latent, TrainingProgress.EVAL);
             return new InferenceForm(encoding, effective, null);

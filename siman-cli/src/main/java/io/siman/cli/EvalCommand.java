@@ -1,0 +1,98 @@
+package io.siman.cli;
+
+import io.siman.api.Backend;
+import io.siman.models.Siman;
+import io.siman.models.data.Dataset;
+import io.siman.models.data.Datasets;
+import io.siman.models.io.Checkpoint;
+import io.siman.models.nets.Network;
+import io.siman.models.train.EvalResult;
+import io.siman.models.train.Evaluation;
+import io.siman.models.train.Models;
+import io.siman.models.train.TrainingConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code siman eval}: accuracy of a checkpoint on a dataset's test split. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluates a checkpoint (float simulation, frozen bits) on the test split of a dataset.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by 'siman train'.")
+    Path checkpoint;
+
+    @Option(names = "--dataset", description = "Dataset (default: the one the checkpoint was trained on).")
+    String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files.")
+    Path dataDir;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Evaluate only the first N test images (0: all).")
+    int limit;
+
+    @Option(names = "--json", description = "Print one JSON object: accuracy, top5, count, mode, backend, images_per_second.")
+    boolean json;
+
+    @Mixin
+    BackendOption backendOption;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (batch < 1) {
+            throw new io.siman.api.SimanException("--batch must be positive, got " + batch);
+        }
+        Checkpoint ckpt = Checkpoint.read(checkpoint);
+        TrainingConfig config = TrainingConfig.fromMap(ckpt.config(), checkpoint.toString());
+        String name = dataset != null ? dataset : config.dataset();
+        Datasets.requireKnown(name);
+        Dataset data = Datasets.open(name, dataDir, Datasets.Split.TEST);
+        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+            Backend backend = siman.backend();
+            try (Network net = Models.fromCheckpoint(backend, siman.binarizers(), ckpt, checkpoint)) {
+                if (data.channels() != net.spec().inChannels() || data.height() != net.spec().inHeight()
+                        || data.width() != net.spec().inWidth() || data.classes() != net.spec().classes()) {
+                    throw new io.siman.api.SimanException(checkpoint + " was trained on " + net.spec().inChannels() + "x"
+                            + net.spec().inHeight() + "x" + net.spec().inWidth() + " images of " + net.spec().classes()
+                            + " classes; " + name + " has " + data.channels() + "x" + data.height() + "x" + data.width()
+                            + " images of " + data.classes());
+                }
+                int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
+                EvalResult r = Evaluation.run(backend, net, data, Evaluation.range(n), batch);
+                PrintWriter o = spec.commandLine().getOut();
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("accuracy", r.accuracy());
+                    m.put("top5", r.top5());
+                    m.put("loss", r.loss());
+                    m.put("count", r.count());
+                    m.put("mode", "float");
+                    m.put("backend", backend.name());
+                    m.put("images_per_second", r.imagesPerSecond());
+                    m.put("checkpoint", checkpoint.toString());
+                    m.put("dataset", name);
+                    o.println(Json.write(m));
+                } else {
+                    o.println(String.format(Locale.ROOT, "%s on %s (%d images, float simulation, backend %s): accuracy %.2f%%, top-5 %.2f%%, loss %.4f, %.0f images/s",
+                            checkpoint, name, r.count(), backend.name(), 100 * r.accuracy(), 100 * r.top5(), r.loss(), r.imagesPerSecond()));
+                }
+                o.flush();
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,106 @@
+package io.siman.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.siman.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code siman train} and {@code siman eval} end to end on a tiny IDX dataset, and their one-line errors. */
+class TrainEvalCliTest {
+    @TempDir
+    static Path dir;
+    static Path data;
+
+    @BeforeAll
+    static void writeTinyFashionMnist() throws IOException {
+        data = Files.createDirectories(dir.resolve("data"));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        for (String prefix : new String[]{"train", "t10k"}) {
+            int n = prefix.equals("train") ? 96 : 40;
+            byte[] px = new byte[n * 784];
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (byte) (i % 10);
+                for (int p = 0; p < 784; p++) {
+                    // class-dependent stripes plus noise: learnable, not trivial
+                    px[i * 784 + p] = (byte) (((p % 28) / 3 == labels[i] ? 200 : 20) + r.nextInt(40));
+                }
+            }
+            Files.write(data.resolve(prefix + "-images-idx3-ubyte"), idx(new int[]{n, 28, 28}, px));
+            Files.write(data.resolve(prefix + "-labels-idx1-ubyte"), idx(new int[]{n}, labels));
+        }
+    }
+
+    static byte[] idx(int[] dims, byte[] body) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(0x0800 | dims.length);
+        for (int x : dims) {
+            d.writeInt(x);
+        }
+        d.write(body);
+        return b.toByteArray();
+    }
+
+    private static void oneLineError(CliTest.Result r, String expectedStart) {
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().startsWith("siman: " + expectedStart), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void trainsEvaluatesAndResumes() throws IOException {
+        Path out = dir.resolve("run");
+        CliTest.Result t = run("train", "--data-dir", data.toString(), "--epochs", "2", "--batch", "32", "--out", out.toString(), "--quiet");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().startsWith("best test accuracy "), t.out());
+        assertTrue(Files.exists(out.resolve("last.ckpt")) && Files.exists(out.resolve("best.ckpt")));
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+
+        CliTest.Result e = run("eval", "--checkpoint", out.resolve("best.ckpt").toString(), "--data-dir", data.toString(), "--json");
+        assertEquals(0, e.code(), e.err());
+        String json = e.out().strip();
+        for (String key : new String[]{"\"accuracy\": ", "\"top5\": ", "\"count\": 40", "\"mode\": \"float\"", "\"backend\": \"cpu\"", "\"images_per_second\": "}) {
+            assertTrue(json.contains(key), key + " in " + json);
+        }
+
+        oneLineError(run("train", "--data-dir", data.toString(), "--out", out.toString()), out + " already holds checkpoints");
+        oneLineError(run("train", "--data-dir", data.toString(), "--out", out.toString(), "--resume", "--batch", "64"),
+                "--batch 64 contradicts the run being resumed (batch = 32 in ");
+        CliTest.Result done = run("train", "--data-dir", data.toString(), "--out", out.toString(), "--resume", "--quiet");
+        assertEquals(0, done.code(), done.err());
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size(), "nothing left to train");
+        CliTest.Result again = run("train", "--data-dir", data.toString(), "--epochs", "1", "--batch", "32", "--out", out.toString(),
+                "--overwrite", "--quiet");
+        assertEquals(0, again.code(), again.err());
+        assertEquals(1, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void badInputIsAOneLineErrorWithExitCodeOne() throws IOException {
+        String out = dir.resolve("bad").toString();
+        oneLineError(run("train", "--model", "lenet", "--out", out), "unknown model 'lenet'; known: resnet20");
+        oneLineError(run("train", "--dataset", "svhn", "--out", out), "unknown dataset 'svhn'; known: fashion-mnist");
+        oneLineError(run("train", "--binarizer", "bnn", "--data-dir", data.toString(), "--out", out), "unknown binarizer 'bnn'; known: siman");
+        oneLineError(run("train", "--encoding", "ternary", "--out", out), "unknown encoding 'ternary'; known: pm1, zero-one");
+        oneLineError(run("train", "--data-dir", dir.resolve("nowhere").toString(), "--out", out), "fashion-mnist: data folder ");
+        oneLineError(run("train", "--epochs", "0", "--out", out), "epochs must be at least 1");
+        oneLineError(run("train", "--binarizer", "xnor", "--encoding", "zero-one", "--data-dir", data.toString(), "--out", out),
+                "binarizer 'xnor' is sign-based");
+        Path corrupt = dir.resolve("corrupt.ckpt");
+        Files.write(corrupt, "SIMANCKP not really".getBytes());
+        oneLineError(run("eval", "--checkpoint", corrupt.toString()), corrupt + ": ");
+        oneLineError(run("eval", "--checkpoint", dir.resolve("missing.ckpt").toString()), dir.resolve("missing.ckpt") + ": no such checkpoint");
+        CliTest.Result usage = run("train");
+        assertEquals(2, usage.code(), "--out is required: " + usage);
+    }
+}

@@ -1,0 +1,40 @@
+package io.siman.models.layers;
+
+import io.siman.api.Activation;
+import io.siman.api.Backend;
+import io.siman.api.Shape;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+
+/** ReLU or hardtanh. */
+public final class Activate extends LayerBase {
+    final Activation kind;
+    private final Work out = work(), dx = work();
+    private Tensor x;
+
+    public Activate(Backend backend, String name, Activation kind) {
+        super(backend, name);
+        this.kind = kind;
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor input, TrainingProgress progress) {
+        x = input;
+        Tensor y = out.get(input.shape());
+        k.activation(kind, input, y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        requireForward(x, name());
+        Tensor d = dx.get(x.shape());
+        k.activationBackward(kind, x, dy, d);
+        return d;
+    }
+}

@@ -1,0 +1,61 @@
+package io.siman.models.layers;
+
+import io.siman.api.Backend;
+import io.siman.api.Parameter;
+import io.siman.api.Shape;
+import io.siman.api.ShapeMismatchException;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+
+/** Batch normalization over [N, C, H, W] (2d) or [N, C] (1d): momentum 0.1, eps 1e-5 (spec section 6). */
+public final class BatchNorm extends LayerBase {
+    public static final float MOMENTUM = 0.1f;
+    public static final float EPS = 1e-5f;
+
+    final int channels;
+    final Parameter gamma, beta;
+    final Tensor runningMean, runningVar;
+    private final Work out = work(), saveMean = work(), saveInvStd = work(), dx = work();
+    private Tensor x;
+
+    public BatchNorm(Backend backend, String name, int channels, float gammaInit) {
+        super(backend, name);
+        this.channels = channels;
+        Shape s = Shape.of(channels);
+        this.gamma = parameter("weight", Init.constant(channels, gammaInit), s, Parameter.Role.REGULAR);
+        this.beta = parameter("bias", new float[channels], s, Parameter.Role.REGULAR);
+        this.runningMean = buffer("running_mean", new float[channels], s);
+        this.runningVar = buffer("running_var", Init.constant(channels, 1f), s);
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if ((input.rank() != 2 && input.rank() != 4) || input.dim(1) != channels) {
+            throw new ShapeMismatchException(name() + " expects [N, " + channels + "] or [N, " + channels + ", H, W], got " + input);
+        }
+        return input;
+    }
+
+    @Override
+    public Tensor forward(Tensor input, TrainingProgress progress) {
+        outputShape(input.shape());
+        x = input;
+        Tensor y = out.get(input.shape());
+        if (progress.training()) {
+            k.batchNormTraining(input, gamma.value(), beta.value(), runningMean, runningVar, MOMENTUM, EPS, y,
+                    saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)));
+        } else {
+            k.batchNormInference(input, gamma.value(), beta.value(), runningMean, runningVar, EPS, y);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        requireForward(x, name());
+        Tensor d = dx.get(x.shape());
+        k.batchNormBackward(x, dy, gamma.value(), saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)),
+                d, gamma.grad(), beta.grad());
+        return d;
+    }
+}

@@ -1,0 +1,61 @@
+package io.siman.models.layers;
+
+import io.siman.api.Backend;
+import io.siman.api.Layer;
+import io.siman.api.Shape;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+
+/**
+ * The block of the CIFAR ResNet-18 (spec section 5):
+ * {@code h = hardtanh(BN1(conv1(x))); out = hardtanh(BN2(conv2(h)) + shortcut(x))}. A null shortcut is the identity.
+ */
+public final class HardtanhBlock extends LayerBase {
+    private final Layer conv1, bn1, act1, conv2, bn2, act2, shortcut;
+    private final Work sum = work(), dx = work();
+    private Tensor x;
+
+    public HardtanhBlock(Backend backend, String name, Layer conv1, Layer bn1, Layer act1,
+                         Layer conv2, Layer bn2, Layer act2, Layer shortcut) {
+        super(backend, name);
+        this.conv1 = child(conv1);
+        this.bn1 = child(bn1);
+        this.act1 = child(act1);
+        this.conv2 = child(conv2);
+        this.bn2 = child(bn2);
+        this.act2 = child(act2);
+        this.shortcut = shortcut == null ? null : child(shortcut);
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        Shape main = bn2.outputShape(conv2.outputShape(bn1.outputShape(conv1.outputShape(input))));
+        Shape skip = shortcut == null ? input : shortcut.outputShape(input);
+        if (!main.equals(skip)) {
+            throw new io.siman.api.ShapeMismatchException(name() + ": branch " + main + " and shortcut " + skip + " differ");
+        }
+        return main;
+    }
+
+    @Override
+    public Tensor forward(Tensor input, TrainingProgress p) {
+        x = input;
+        Tensor h = act1.forward(bn1.forward(conv1.forward(input, p), p), p);
+        Tensor b2 = bn2.forward(conv2.forward(h, p), p);
+        Tensor s = shortcut == null ? input : shortcut.forward(input, p);
+        Tensor o = sum.get(b2.shape());
+        k.add(b2, s, o);
+        return act2.forward(o, p);
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        requireForward(x, name());
+        Tensor dO = act2.backward(dy);
+        Tensor dMain = conv1.backward(bn1.backward(act1.backward(conv2.backward(bn2.backward(dO)))));
+        Tensor dSkip = shortcut == null ? dO : shortcut.backward(dO);
+        Tensor d = dx.get(x.shape());
+        k.add(dMain, dSkip, d);
+        return d;
+    }
+}

@@ -1,0 +1,58 @@
+package io.siman.models.layers;
+
+import io.siman.api.Backend;
+import io.siman.api.Parameter;
+import io.siman.api.Shape;
+import io.siman.api.ShapeMismatchException;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+
+import java.util.SplittableRandom;
+
+/** Full-precision fully connected layer with bias. */
+public final class Linear extends LayerBase {
+    final int in, out;
+    final Parameter weight, bias;
+    private final Work y = work(), dx = work();
+    private Tensor x;
+
+    public Linear(Backend backend, String name, int in, int out, WeightInit init, SplittableRandom rnd) {
+        super(backend, name);
+        this.in = in;
+        this.out = out;
+        float[] w = switch (init) {
+            case KAIMING_FAN_IN -> Init.kaimingNormal(rnd, in * out, in);
+            case KAIMING_FAN_OUT -> Init.kaimingNormal(rnd, in * out, out);
+            case VGG -> Init.normal(rnd, in * out, 0.01);
+        };
+        // bias: PyTorch's default uniform(-1/sqrt(in), 1/sqrt(in)), zero for VGG-small
+        float[] b = init == WeightInit.VGG ? new float[out] : Init.uniform(rnd, out, 1 / Math.sqrt(in));
+        this.weight = parameter("weight", w, Shape.of(out, in), Parameter.Role.REGULAR);
+        this.bias = parameter("bias", b, Shape.of(out), Parameter.Role.REGULAR);
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() != 2 || input.dim(1) != in) {
+            throw new ShapeMismatchException(name() + " expects [N, " + in + "], got " + input);
+        }
+        return Shape.of(input.dim(0), out);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, TrainingProgress progress) {
+        Shape s = outputShape(input.shape());
+        x = input;
+        Tensor r = y.get(s);
+        k.linearForward(input, weight.value(), bias.value(), r);
+        return r;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        requireForward(x, name());
+        Tensor d = dx.get(x.shape());
+        k.linearBackward(x, weight.value(), dy, d, weight.grad(), bias.grad());
+        return d;
+    }
+}

@@ -1,0 +1,69 @@
+package io.siman.models.layers;
+
+import io.siman.api.Backend;
+import io.siman.api.Layer;
+import io.siman.api.Shape;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+
+/**
+ * The double-shortcut block of SiMaN's ResNet-20 and ImageNet ResNets (spec section 5):
+ * {@code o = PReLU1(BN1(conv1(x)) + shortcut(x)); out = PReLU2(BN2(conv2(o)) + o)}.
+ * A null shortcut is the identity.
+ */
+public final class ResidualBlock extends LayerBase {
+    private final Layer conv1, bn1, prelu1, conv2, bn2, prelu2, shortcut;
+    private final Work sum1 = work(), sum2 = work(), dMid = work(), dx = work();
+    private Tensor x;
+
+    public ResidualBlock(Backend backend, String name, Layer conv1, Layer bn1, Layer prelu1,
+                         Layer conv2, Layer bn2, Layer prelu2, Layer shortcut) {
+        super(backend, name);
+        this.conv1 = child(conv1);
+        this.bn1 = child(bn1);
+        this.prelu1 = child(prelu1);
+        this.conv2 = child(conv2);
+        this.bn2 = child(bn2);
+        this.prelu2 = child(prelu2);
+        this.shortcut = shortcut == null ? null : child(shortcut);
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        Shape main = bn1.outputShape(conv1.outputShape(input));
+        Shape skip = shortcut == null ? input : shortcut.outputShape(input);
+        if (!main.equals(skip)) {
+            throw new io.siman.api.ShapeMismatchException(name() + ": branch " + main + " and shortcut " + skip + " differ");
+        }
+        return bn2.outputShape(conv2.outputShape(main));
+    }
+
+    @Override
+    public Tensor forward(Tensor input, TrainingProgress p) {
+        x = input;
+        Tensor b1 = bn1.forward(conv1.forward(input, p), p);
+        Tensor s = shortcut == null ? input : shortcut.forward(input, p);
+        Tensor o1 = sum1.get(b1.shape());
+        k.add(b1, s, o1);
+        Tensor mid = prelu1.forward(o1, p);
+        Tensor b2 = bn2.forward(conv2.forward(mid, p), p);
+        Tensor o2 = sum2.get(b2.shape());
+        k.add(b2, mid, o2);
+        return prelu2.forward(o2, p);
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        requireForward(x, name());
+        Tensor dO2 = prelu2.backward(dy);
+        Tensor dMidConv = conv2.backward(bn2.backward(dO2));
+        Tensor dm = dMid.get(dO2.shape());
+        k.add(dMidConv, dO2, dm);
+        Tensor dO1 = prelu1.backward(dm);
+        Tensor dMain = conv1.backward(bn1.backward(dO1));
+        Tensor dSkip = shortcut == null ? dO1 : shortcut.backward(dO1);
+        Tensor d = dx.get(x.shape());
+        k.add(dMain, dSkip, d);
+        return d;
+    }
+}

@@ -1,0 +1,199 @@
+package io.siman.models.nets;
+
+import io.siman.api.Activation;
+import io.siman.api.Backend;
+import io.siman.api.Binarizer;
+import io.siman.api.BinarizerRegistry;
+import io.siman.api.Layer;
+import io.siman.api.SimanException;
+import io.siman.api.UnknownNameException;
+import io.siman.models.layers.Activate;
+import io.siman.models.layers.AvgPool2d;
+import io.siman.models.layers.BatchNorm;
+import io.siman.models.layers.BinaryConv2d;
+import io.siman.models.layers.Conv2d;
+import io.siman.models.layers.Flatten;
+import io.siman.models.layers.HardtanhBlock;
+import io.siman.models.layers.Linear;
+import io.siman.models.layers.MaxPool2d;
+import io.siman.models.layers.PRelu;
+import io.siman.models.layers.ResidualBlock;
+import io.siman.models.layers.Sequential;
+import io.siman.models.layers.ShortcutA;
+import io.siman.models.layers.WeightInit;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The network zoo of spec section 5. The first convolution and the last linear layer stay full
+ * precision; every other convolution is binarized with the chosen binarizer.
+ */
+public final class Zoo {
+    public static final List<String> NAMES = List.of("resnet20", "resnet18", "vgg-small", "resnet18-imagenet", "resnet34-imagenet");
+
+    private Zoo() {
+    }
+
+    public static void requireKnown(String architecture) {
+        if (!NAMES.contains(architecture)) {
+            throw new UnknownNameException("model", architecture, NAMES);
+        }
+    }
+
+    /** Builds the network described by {@code spec}, its weights drawn from {@code spec.seed()}. */
+    public static Network build(Backend backend, ModelSpec spec, BinarizerRegistry binarizers) {
+        requireKnown(spec.architecture());
+        Builder b = new Builder(backend, binarizers.get(spec.binarizer()), spec);
+        Sequential root = new Sequential(backend, spec.architecture());
+        try {
+            switch (spec.architecture()) {
+                case "resnet20" -> b.resnet20(root);
+                case "resnet18" -> b.resnet18Cifar(root);
+                case "vgg-small" -> b.vggSmall(root);
+                case "resnet18-imagenet" -> b.resnetImagenet(root, new int[]{2, 2, 2, 2});
+                case "resnet34-imagenet" -> b.resnetImagenet(root, new int[]{3, 4, 6, 3});
+                default -> throw new IllegalStateException(spec.architecture());
+            }
+            return new Network(spec, root);
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    private static final class Builder {
+        final Backend backend;
+        final Binarizer binarizer;
+        final ModelSpec spec;
+        final SplittableRandom rnd;
+
+        Builder(Backend backend, Binarizer binarizer, ModelSpec spec) {
+            this.backend = backend;
+            this.binarizer = binarizer;
+            this.spec = spec;
+            this.rnd = new SplittableRandom(spec.seed());
+        }
+
+        BinaryConv2d bconv(String name, int in, int out, int k, int stride, int pad, WeightInit init) {
+            return new BinaryConv2d(backend, name, in, out, k, stride, pad, binarizer, spec.encoding(), init, rnd);
+        }
+
+        BatchNorm bn(String name, int c) {
+            return new BatchNorm(backend, name, c, 1f);
+        }
+
+        void head(Sequential root, int features, WeightInit init) {
+            root.add(AvgPool2d.global(backend, "pool"));
+            root.add(bn("bn_head", features));
+            root.add(new Linear(backend, "fc", features, spec.classes(), init, rnd));
+        }
+
+        void resnet20(Sequential root) {
+            WeightInit init = WeightInit.KAIMING_FAN_IN;
+            root.add(new Conv2d(backend, "conv1", spec.inChannels(), 16, 3, 1, 1, init, rnd, false));
+            root.add(bn("bn1", 16));
+            root.add(new Activate(backend, "relu1", Activation.RELU));
+            int in = 16;
+            int[] planes = {16, 32, 64};
+            for (int s = 0; s < 3; s++) {
+                for (int i = 0; i < 3; i++) {
+                    int stride = s > 0 && i == 0 ? 2 : 1;
+                    int p = planes[s];
+                    String n = "layer" + (s + 1) + "." + i;
+                    Layer shortcut = stride != 1 || in != p ? new ShortcutA(backend, n + ".shortcut", p) : null;
+                    root.add(new ResidualBlock(backend, n,
+                            bconv(n + ".conv1", in, p, 3, stride, 1, init), bn(n + ".bn1", p), new PRelu(backend, n + ".prelu1", p),
+                            bconv(n + ".conv2", p, p, 3, 1, 1, init), bn(n + ".bn2", p), new PRelu(backend, n + ".prelu2", p),
+                            shortcut));
+                    in = p;
+                }
+            }
+            head(root, 64, init);
+        }
+
+        void resnet18Cifar(Sequential root) {
+            WeightInit init = WeightInit.KAIMING_FAN_IN;
+            root.add(new Conv2d(backend, "conv1", spec.inChannels(), 64, 3, 1, 1, init, rnd, false));
+            root.add(bn("bn1", 64));
+            int in = 64;
+            int[] planes = {64, 128, 256, 512};
+            for (int s = 0; s < 4; s++) {
+                for (int i = 0; i < 2; i++) {
+                    int stride = s > 0 && i == 0 ? 2 : 1;
+                    int p = planes[s];
+                    String n = "layer" + (s + 1) + "." + i;
+                    Layer shortcut = null;
+                    if (stride != 1 || in != p) {
+                        Sequential down = new Sequential(backend, n + ".downsample");
+                        down.add(bconv(n + ".downsample.0", in, p, 1, stride, 0, init));
+                        down.add(bn(n + ".downsample.1", p));
+                        shortcut = down;
+                    }
+                    root.add(new HardtanhBlock(backend, n,
+                            bconv(n + ".conv1", in, p, 3, stride, 1, init), bn(n + ".bn1", p), new Activate(backend, n + ".act1", Activation.HARDTANH),
+                            bconv(n + ".conv2", p, p, 3, 1, 1, init), bn(n + ".bn2", p), new Activate(backend, n + ".act2", Activation.HARDTANH),
+                            shortcut));
+                    in = p;
+                }
+            }
+            head(root, 512, init);
+        }
+
+        void vggSmall(Sequential root) {
+            if (spec.inHeight() != 32 || spec.inWidth() != 32) {
+                throw new SimanException("vgg-small needs 32x32 inputs (its classifier is 512*4*4), got "
+                        + spec.inHeight() + "x" + spec.inWidth());
+            }
+            WeightInit init = WeightInit.VGG;
+            root.add(new Conv2d(backend, "conv0", spec.inChannels(), 128, 3, 1, 1, init, rnd, false));
+            root.add(bn("bn0", 128));
+            root.add(new PRelu(backend, "prelu0", 128));
+            int[][] convs = {{128, 128, 1}, {128, 256, 0}, {256, 256, 1}, {256, 512, 0}, {512, 512, 1}};
+            for (int i = 0; i < convs.length; i++) {
+                int in = convs[i][0], out = convs[i][1];
+                String n = "conv" + (i + 1);
+                root.add(bconv(n, in, out, 3, 1, 1, init));
+                if (convs[i][2] == 1) {
+                    root.add(new MaxPool2d(backend, "pool" + (i + 1), 2, 2, 0));
+                }
+                root.add(bn("bn" + (i + 1), out));
+                root.add(new PRelu(backend, "prelu" + (i + 1), out));
+            }
+            root.add(new Flatten(backend, "flatten"));
+            root.add(new Linear(backend, "fc", 512 * 4 * 4, spec.classes(), init, rnd));
+        }
+
+        void resnetImagenet(Sequential root, int[] blocks) {
+            WeightInit init = WeightInit.KAIMING_FAN_OUT;
+            float gamma = 1e-8f; // spec 5: every BatchNorm2d gamma starts at 1e-8
+            root.add(new Conv2d(backend, "conv1", spec.inChannels(), 64, 7, 2, 3, init, rnd, false));
+            root.add(new BatchNorm(backend, "bn1", 64, gamma));
+            root.add(new Activate(backend, "relu", Activation.RELU));
+            root.add(new MaxPool2d(backend, "maxpool", 3, 2, 1));
+            int in = 64;
+            int[] planes = {64, 128, 256, 512};
+            for (int s = 0; s < 4; s++) {
+                for (int i = 0; i < blocks[s]; i++) {
+                    int stride = s > 0 && i == 0 ? 2 : 1;
+                    int p = planes[s];
+                    String n = "layer" + (s + 1) + "." + i;
+                    Layer shortcut = null;
+                    if (stride != 1 || in != p) {
+                        Sequential down = new Sequential(backend, n + ".downsample");
+                        down.add(new Conv2d(backend, n + ".downsample.0", in, p, 1, stride, 0, init, rnd, true));
+                        down.add(new BatchNorm(backend, n + ".downsample.1", p, gamma));
+                        shortcut = down;
+                    }
+                    root.add(new ResidualBlock(backend, n,
+                            bconv(n + ".conv1", in, p, 3, stride, 1, init), new BatchNorm(backend, n + ".bn1", p, gamma),
+                            new PRelu(backend, n + ".prelu1", p),
+                            bconv(n + ".conv2", p, p, 3, 1, 1, init), new BatchNorm(backend, n + ".bn2", p, gamma),
+                            new PRelu(backend, n + ".prelu2", p), shortcut));
+                    in = p;
+                }
+            }
+            head(root, 512, init);
+        }
+    }
+}

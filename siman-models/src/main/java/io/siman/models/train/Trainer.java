@@ -1,0 +1,305 @@
+package io.siman.models.train;
+
+import io.siman.api.Backend;
+import io.siman.api.Binarizer;
+import io.siman.api.BinarizerRegistry;
+import io.siman.api.DType;
+import io.siman.api.Kernels;
+import io.siman.api.Parameter;
+import io.siman.api.Shape;
+import io.siman.api.SimanException;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+import io.siman.models.data.Dataset;
+import io.siman.models.data.Datasets;
+import io.siman.models.io.AtomicFiles;
+import io.siman.models.io.Checkpoint;
+import io.siman.models.nets.Network;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Trains a network of the zoo (spec section 6): SGD with momentum, cross-entropy, learning rate per epoch
+ * (warm-up, then cosine), weight decay by parameter role. After every epoch it evaluates, appends a line
+ * to {@code OUT/metrics.jsonl} and writes {@code OUT/last.ckpt} (and {@code OUT/best.ckpt} when the
+ * selection accuracy improved), all atomically. A run resumed from {@code last.ckpt} continues exactly:
+ * shuffling and augmentation are derived from (seed, epoch, batch).
+ */
+public final class Trainer {
+    public static final String LAST = "last.ckpt";
+    public static final String BEST = "best.ckpt";
+    public static final String METRICS = "metrics.jsonl";
+
+    private final Backend backend;
+    private final BinarizerRegistry binarizers;
+    private final TrainingConfig config;
+    private final Path dataDir;
+    private final Path out;
+    private final TrainingListener listener;
+    private final Map<String, String> runRecord;
+
+    /** The outcome of a run. */
+    public record Result(List<EpochMetrics> epochs, double bestTestAcc, int bestEpoch, double finalTestAcc, long parameters) {
+    }
+
+    public Trainer(Backend backend, BinarizerRegistry binarizers, TrainingConfig config, Path dataDir, Path out,
+                   TrainingListener listener, Map<String, String> runRecord) {
+        this.backend = backend;
+        this.binarizers = binarizers;
+        this.config = config;
+        this.dataDir = dataDir;
+        this.out = out;
+        this.listener = listener;
+        this.runRecord = runRecord;
+    }
+
+    /** Refuses to train into a folder that holds checkpoints, unless resuming or overwriting. */
+    public static void checkOutput(Path out, boolean resume, boolean overwrite) {
+        boolean has = Files.exists(out.resolve(LAST)) || Files.exists(out.resolve(BEST));
+        if (resume && !Files.exists(out.resolve(LAST))) {
+            throw new SimanException("cannot resume: " + out.resolve(LAST) + " does not exist");
+        }
+        if (has && !resume && !overwrite) {
+            throw new SimanException(out + " already holds checkpoints; pass --resume to continue that run or --overwrite to start again");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new SimanException(out + " exists and is not a folder");
+        }
+    }
+
+    /** Runs all remaining epochs; with {@code resume}, continues from {@code OUT/last.ckpt}. */
+    public Result run(boolean resume) {
+        Binarizer binarizer = binarizers.get(config.binarizer());
+        Dataset train = Datasets.open(config.dataset(), dataDir, Datasets.Split.TRAIN);
+        Dataset test = Datasets.open(config.dataset(), dataDir, Datasets.Split.TEST);
+        int n = config.limit() > 0 ? Math.min(config.limit(), train.size()) : train.size();
+        if (config.valSplit() >= n - 1) {
+            throw new SimanException("--val-split " + config.valSplit() + " leaves no training images out of " + n);
+        }
+        int[] trainIdx = Evaluation.range(n), valIdx = new int[0];
+        if (config.valSplit() > 0) {
+            int[] perm = Batches.shuffled(trainIdx, Batches.mix(config.seed(), -1, -1));
+            trainIdx = Arrays.copyOf(perm, n - config.valSplit());
+            valIdx = Arrays.copyOfRange(perm, n - config.valSplit(), n);
+        }
+        int[] input = {train.channels(), train.height(), train.width()};
+        int[] testIdx = Evaluation.range(test.size());
+        Kernels k = backend.kernels();
+
+        try (Network net = Models.build(backend, binarizers, config, input, train.classes())) {
+            Map<Parameter, Tensor> velocity = new LinkedHashMap<>();
+            Map<Parameter, Float> decay = new LinkedHashMap<>();
+            for (Parameter p : net.parameters()) {
+                velocity.put(p, backend.allocate(p.value().shape()));
+                decay.put(p, (float) weightDecay(p, binarizer));
+            }
+            List<EpochMetrics> history = new ArrayList<>();
+            int start = 0, bestEpoch = -1, step = 0;
+            double best = -1, bestTest = -1;
+            if (resume) {
+                Path last = out.resolve(LAST);
+                Checkpoint ckpt = Checkpoint.read(last);
+                TrainingConfig stored = TrainingConfig.fromMap(ckpt.config(), last.toString());
+                if (!stored.equals(config)) {
+                    throw new SimanException(last + " was trained with a different configuration");
+                }
+                Models.restore(backend, net, velocity, ckpt, last);
+                start = Integer.parseInt(ckpt.state().get("epoch")) + 1;
+                best = Double.parseDouble(ckpt.state().get("best-selection-acc"));
+                bestTest = Double.parseDouble(ckpt.state().get("best-test-acc"));
+                bestEpoch = Integer.parseInt(ckpt.state().get("best-epoch"));
+                step = Integer.parseInt(ckpt.state().get("step"));
+                history.addAll(readMetrics(start));
+            }
+            Tensor x = null, y = null, probs = null, losses = null, dlogits = null;
+            try {
+                for (int epoch = start; epoch < config.epochs(); epoch++) {
+                    long t0 = System.nanoTime();
+                    double lr = config.learningRate(epoch);
+                    int[] order = Batches.shuffled(trainIdx, Batches.mix(config.seed(), epoch, -1));
+                    TrainingProgress progress = TrainingProgress.training(epoch, config.epochs());
+                    double lossSum = 0;
+                    int correct = 0, seen = 0;
+                    try (Batches batches = new Batches(train, order, config.batch(), true, config.seed(), epoch)) {
+                        listener.epochStarted(epoch, config.epochs(), lr, batches.count());
+                        while (batches.hasNext()) {
+                            Batches.Batch b = batches.next();
+                            if (b.size() < 2) {
+                                continue; // batch norm cannot train on one sample (PyTorch refuses it too)
+                            }
+                            if (x == null || x.shape().dim(0) != b.size()) {
+                                Evaluation.closeAll(x, y, probs, losses, dlogits);
+                                x = backend.allocate(net.inputShape(b.size()));
+                                y = backend.allocate(DType.INT32, Shape.of(b.size()));
+                                probs = backend.allocate(Shape.of(b.size(), train.classes()));
+                                losses = backend.allocate(Shape.of(b.size()));
+                                dlogits = backend.allocate(Shape.of(b.size(), train.classes()));
+                            }
+                            backend.write(x, b.images());
+                            backend.write(y, b.labels());
+                            Tensor logits = net.forward(x, progress);
+                            k.softmaxCrossEntropy(logits, y, probs, losses);
+                            double batchLoss = 0;
+                            for (float l : backend.downloadFloats(losses)) {
+                                batchLoss += l;
+                            }
+                            if (!Double.isFinite(batchLoss)) {
+                                throw new TrainingDivergedException(epoch, b.index(), batchLoss / b.size(), lr);
+                            }
+                            float[] p = backend.downloadFloats(probs);
+                            for (int i = 0; i < b.size(); i++) {
+                                correct += Evaluation.rankOfLabel(p, i * train.classes(), train.classes(), b.labels()[i]) == 0 ? 1 : 0;
+                            }
+                            lossSum += batchLoss;
+                            seen += b.size();
+                            k.softmaxCrossEntropyBackward(probs, y, 1f / b.size(), dlogits);
+                            net.backward(dlogits);
+                            for (Map.Entry<Parameter, Tensor> e : velocity.entrySet()) {
+                                Parameter prm = e.getKey();
+                                k.sgdStep(prm.value(), prm.grad(), e.getValue(), (float) lr, (float) config.momentum(), decay.get(prm));
+                            }
+                            step++;
+                            double elapsed = (System.nanoTime() - t0) / 1e9;
+                            listener.batchFinished(epoch, b.index(), batches.count(), lossSum / seen, seen / elapsed);
+                        }
+                    }
+                    double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                    listener.evaluating("test");
+                    EvalResult testResult = Evaluation.run(backend, net, test, testIdx, config.batch());
+                    EvalResult valResult = null;
+                    if (valIdx.length > 0) {
+                        listener.evaluating("validation");
+                        valResult = Evaluation.run(backend, net, train, valIdx, config.batch());
+                    }
+                    double selection = valResult != null ? valResult.accuracy() : testResult.accuracy();
+                    boolean isBest = selection > best;
+                    if (isBest) {
+                        best = selection;
+                        bestTest = testResult.accuracy();
+                        bestEpoch = epoch;
+                    }
+                    EpochMetrics m = new EpochMetrics(epoch, lr, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
+                            testResult.loss(), testResult.accuracy(), testResult.top5(),
+                            valResult == null ? Double.NaN : valResult.loss(), valResult == null ? Double.NaN : valResult.accuracy(),
+                            seen / trainSeconds, (System.nanoTime() - t0) / 1e9, isBest);
+                    history.add(m);
+                    Map<String, String> state = new LinkedHashMap<>();
+                    state.put("epoch", Integer.toString(epoch));
+                    state.put("step", Integer.toString(step));
+                    state.put("best-selection-acc", Double.toString(best));
+                    state.put("best-test-acc", Double.toString(bestTest));
+                    state.put("best-epoch", Integer.toString(bestEpoch));
+                    state.put("test-acc", Double.toString(testResult.accuracy()));
+                    state.put("input", Models.formatInput(input));
+                    state.put("classes", Integer.toString(train.classes()));
+                    state.put("class-names", String.join("|", train.classNames()));
+                    state.put("random", "derived from seed " + config.seed() + ", epoch and batch");
+                    Checkpoint ckpt = new Checkpoint(config.toMap(), runRecord, state, Models.snapshot(backend, net, velocity));
+                    if (isBest) {
+                        ckpt.write(out.resolve(BEST));
+                    }
+                    ckpt.write(out.resolve(LAST));
+                    writeMetrics(history);
+                    listener.epochFinished(m);
+                }
+            } finally {
+                Evaluation.closeAll(x, y, probs, losses, dlogits);
+                velocity.values().forEach(Tensor::close);
+            }
+            EpochMetrics lastEpoch = history.isEmpty() ? null : history.get(history.size() - 1);
+            return new Result(history, bestTest, bestEpoch, lastEpoch == null ? Double.NaN : lastEpoch.testAcc(), net.parameterCount());
+        }
+    }
+
+    private double weightDecay(Parameter p, Binarizer binarizer) {
+        return switch (p.role()) {
+            case REGULAR -> config.weightDecay();
+            case BINARIZED_WEIGHT, BINARIZED_SCALE -> config.binarizedWeightDecay() != null ? config.binarizedWeightDecay()
+                    : (binarizer.decaysLatentWeights() && p.role() == Parameter.Role.BINARIZED_WEIGHT ? config.weightDecay() : 0.0);
+        };
+    }
+
+    private void writeMetrics(List<EpochMetrics> history) {
+        StringBuilder b = new StringBuilder();
+        for (EpochMetrics m : history) {
+            b.append(json(m)).append('\n');
+        }
+        byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(out.resolve(METRICS), o -> o.write(bytes));
+    }
+
+    /** One line of {@code metrics.jsonl}. */
+    public static String json(EpochMetrics m) {
+        StringBuilder b = new StringBuilder("{");
+        b.append("\"epoch\": ").append(m.epoch());
+        num(b, "lr", m.lr());
+        num(b, "train_loss", m.trainLoss());
+        num(b, "train_acc", m.trainAcc());
+        num(b, "test_loss", m.testLoss());
+        num(b, "test_acc", m.testAcc());
+        num(b, "test_top5", m.testTop5());
+        if (!Double.isNaN(m.valAcc())) {
+            num(b, "val_loss", m.valLoss());
+            num(b, "val_acc", m.valAcc());
+        }
+        num(b, "images_per_second", m.imagesPerSecond());
+        num(b, "seconds", m.seconds());
+        b.append(", \"best\": ").append(m.best());
+        return b.append('}').toString();
+    }
+
+    private static void num(StringBuilder b, String key, double v) {
+        b.append(", \"").append(key).append("\": ").append(Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null");
+    }
+
+    /** Epoch lines of an earlier run, those before {@code epoch}, for a resumed run's metrics file. */
+    private List<EpochMetrics> readMetrics(int epoch) {
+        Path f = out.resolve(METRICS);
+        List<EpochMetrics> kept = new ArrayList<>();
+        if (!Files.exists(f)) {
+            return kept;
+        }
+        try {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                EpochMetrics m = parse(line);
+                if (m != null && m.epoch() < epoch) {
+                    kept.add(m);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a damaged metrics file is rebuilt from what parses; the checkpoint is what matters
+        }
+        return kept;
+    }
+
+    private static EpochMetrics parse(String line) {
+        Map<String, String> v = new LinkedHashMap<>();
+        String body = line.trim();
+        if (!body.startsWith("{") || !body.endsWith("}")) {
+            return null;
+        }
+        for (String part : body.substring(1, body.length() - 1).split(",")) {
+            int colon = part.indexOf(':');
+            if (colon > 0) {
+                v.put(part.substring(0, colon).trim().replace("\"", ""), part.substring(colon + 1).trim());
+            }
+        }
+        return new EpochMetrics(Integer.parseInt(v.get("epoch")), d(v, "lr"), d(v, "train_loss"), d(v, "train_acc"),
+                d(v, "test_loss"), d(v, "test_acc"), d(v, "test_top5"), d(v, "val_loss"), d(v, "val_acc"),
+                d(v, "images_per_second"), d(v, "seconds"), Boolean.parseBoolean(v.get("best")));
+    }
+
+    private static double d(Map<String, String> v, String key) {
+        String s = v.get(key);
+        return s == null || s.equals("null") ? Double.NaN : Double.parseDouble(s);
+    }
+}

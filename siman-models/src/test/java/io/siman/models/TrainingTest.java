@@ -1,0 +1,155 @@
+package io.siman.models;
+
+import io.siman.api.Backend;
+import io.siman.api.BackendOptions;
+import io.siman.api.BinarizerRegistry;
+import io.siman.api.Encoding;
+import io.siman.api.InvalidDataException;
+import io.siman.api.SimanException;
+import io.siman.backend.cpu.CpuBackendProvider;
+import io.siman.models.data.Datasets;
+import io.siman.models.io.Checkpoint;
+import io.siman.models.train.EpochMetrics;
+import io.siman.models.train.Trainer;
+import io.siman.models.train.TrainingConfig;
+import io.siman.models.train.TrainingListener;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Short training runs on the real Fashion-MNIST files (the Debian package the set-up installs). */
+class TrainingTest {
+    static final Path DATA = Datasets.FASHION_MNIST_DIR;
+
+    static TrainingConfig config(String binarizer, int epochs, int limit) {
+        return new TrainingConfig("resnet20", "fashion-mnist", binarizer, Encoding.PM1, epochs, 64, 0.1, 0.9, 5e-4,
+                null, 0, 123, limit, 0);
+    }
+
+    static Trainer.Result train(TrainingConfig config, Path out, boolean resume, int threads) {
+        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(threads))) {
+            return new Trainer(backend, BinarizerRegistry.discover(), config, DATA, out, TrainingListener.NONE,
+                    Map.of("backend", "cpu")).run(resume);
+        }
+    }
+
+    @Test
+    void oneShortEpochOfSimanLearnsWellAboveChance(@TempDir Path out) throws IOException {
+        Trainer.Result r = train(config("siman", 1, 3000), out, false, 2);
+        assertTrue(r.bestTestAcc() > 0.30, "1 epoch on 3000 images: test accuracy " + r.bestTestAcc() + " (chance is 0.10)");
+        List<String> lines = Files.readAllLines(out.resolve(Trainer.METRICS));
+        assertEquals(1, lines.size());
+        for (String key : new String[]{"\"epoch\": 0", "\"lr\": ", "\"train_loss\": ", "\"train_acc\": ", "\"test_loss\": ",
+                "\"test_acc\": ", "\"images_per_second\": ", "\"seconds\": "}) {
+            assertTrue(lines.get(0).contains(key), key + " in " + lines.get(0));
+        }
+        Checkpoint last = Checkpoint.read(out.resolve(Trainer.LAST));
+        assertEquals("siman", last.config().get("binarizer"));
+        assertEquals("0", last.state().get("epoch"));
+        assertTrue(last.tensors().containsKey("layer1.0.conv1.frozen"), "SiMaN's frozen bits are saved");
+        assertTrue(last.tensors().containsKey("velocity:layer1.0.conv1.weight"), "optimizer state is saved");
+        assertTrue(Files.exists(out.resolve(Trainer.BEST)));
+    }
+
+    @Test
+    void theFullPrecisionBaselineLearnsToo(@TempDir Path out) {
+        Trainer.Result r = train(config("none", 1, 3000), out, false, 2);
+        assertTrue(r.bestTestAcc() > 0.5, "full precision, 1 epoch on 3000 images: " + r.bestTestAcc());
+    }
+
+    @Test
+    void resumingGivesTheSameWeightsAsAnUninterruptedRunWhateverTheThreads(@TempDir Path dir) {
+        TrainingConfig two = config("siman", 2, 512);
+        train(two, dir.resolve("straight"), false, 2);
+        // an interrupted run: the first epoch only, then resumed to the end with a different thread count
+        TrainingConfig one = config("siman", 2, 512);
+        Path resumed = dir.resolve("resumed");
+        Trainer.Result firstHalf = runEpochs(one, resumed, 1);
+        assertEquals(1, firstHalf.epochs().size());
+        train(two, resumed, true, 1);
+        Checkpoint a = Checkpoint.read(dir.resolve("straight").resolve(Trainer.LAST));
+        Checkpoint b = Checkpoint.read(resumed.resolve(Trainer.LAST));
+        assertEquals(a.tensors().keySet(), b.tensors().keySet());
+        for (String name : a.tensors().keySet()) {
+            assertArrayEquals(a.tensors().get(name).values(), b.tensors().get(name).values(), name + " is bit-identical");
+        }
+    }
+
+    /** Runs only the first {@code epochs} epochs of a configuration by stopping the listener. */
+    private static Trainer.Result runEpochs(TrainingConfig config, Path out, int epochs) {
+        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(2))) {
+            Trainer t = new Trainer(backend, BinarizerRegistry.discover(), config, DATA, out, new TrainingListener() {
+                @Override
+                public void epochFinished(EpochMetrics m) {
+                    if (m.epoch() + 1 == epochs) {
+                        throw new StopHere();
+                    }
+                }
+            }, Map.of());
+            try {
+                return t.run(false);
+            } catch (StopHere e) {
+                return new Trainer.Result(List.of(new EpochMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true)), 0, 0, 0, 0);
+            }
+        }
+    }
+
+    private static final class StopHere extends RuntimeException {
+    }
+
+    @Test
+    void refusesAFolderWithCheckpointsUnlessResumingOrOverwriting(@TempDir Path out) throws IOException {
+        Files.writeString(out.resolve(Trainer.LAST), "x");
+        SimanException e = assertThrows(SimanException.class, () -> Trainer.checkOutput(out, false, false));
+        assertEquals(out + " already holds checkpoints; pass --resume to continue that run or --overwrite to start again", e.getMessage());
+        Trainer.checkOutput(out, true, false);
+        Trainer.checkOutput(out, false, true);
+        assertThrows(SimanException.class, () -> Trainer.checkOutput(out.resolve("empty"), true, false));
+    }
+
+    @Test
+    void corruptCheckpointsAreDetected(@TempDir Path dir) throws IOException {
+        Checkpoint c = new Checkpoint(Map.of("model", "resnet20"), Map.of("java", "25"), Map.of("epoch", "3"),
+                Map.of("w", new Checkpoint.StoredTensor(new int[]{2, 2}, new float[]{1, 2, 3, 4})));
+        Path f = dir.resolve("c.ckpt");
+        c.write(f);
+        Checkpoint back = Checkpoint.read(f);
+        assertArrayEquals(new float[]{1, 2, 3, 4}, back.tensors().get("w").values());
+        assertEquals("3", back.state().get("epoch"));
+        assertEquals(64, back.sha256().length());
+        byte[] bytes = Files.readAllBytes(f);
+        for (int pos : new int[]{3, 10, bytes.length / 2, bytes.length - 3}) {
+            byte[] bad = bytes.clone();
+            bad[pos] ^= 0x40;
+            Files.write(f, bad);
+            InvalidDataException e = assertThrows(InvalidDataException.class, () -> Checkpoint.read(f));
+            assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+        }
+        Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 7));
+        assertTrue(assertThrows(InvalidDataException.class, () -> Checkpoint.read(f)).getMessage().contains("truncated"));
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+    }
+
+    @Test
+    void learningRateSchedule() {
+        TrainingConfig c = new TrainingConfig("resnet20", "cifar10", "siman", Encoding.PM1, 400, 256, 0.1, 0.9, 5e-4, null, 5, 1, 0, 0);
+        assertEquals(0.02, c.learningRate(0), 1e-12);
+        assertEquals(0.1, c.learningRate(4), 1e-12);
+        assertEquals(0.1, c.learningRate(5), 1e-12);
+        assertEquals(0.5 * 0.1 * (1 + Math.cos(Math.PI * 197 / 395)), c.learningRate(202), 1e-12);
+        TrainingConfig noWarmup = config("siman", 8, 0);
+        assertEquals(0.1, noWarmup.learningRate(0), 1e-12);
+        assertEquals(0.5 * 0.1 * (1 + Math.cos(Math.PI * 7 / 8)), noWarmup.learningRate(7), 1e-12);
+    }
+}
