@@ -73,6 +73,13 @@ public interface Kernels {
     void channelScale(Tensor x, Tensor scale, Tensor y);
 
     /**
+     * {@code y[n, c, ...] = fma(x[n, c, ...], scale[c], bias[c])}, one rounding, for {@code x} of rank 2 or 4:
+     * the folded affine of a binarized convolution (alpha and batch norm), computed exactly as
+     * {@link #binaryConv2d} applies it, so the float simulation and the bitwise engine agree bit for bit.
+     */
+    void channelAffine(Tensor x, Tensor scale, Tensor bias, Tensor y);
+
+    /**
      * Gradients of {@link #channelScale}: {@code dx = dy * scale[c]} (null to skip) and
      * {@code dscale[c] = sum over n and positions of dy * x}.
      */
@@ -229,7 +236,8 @@ public interface Kernels {
      * {@code m} taps that fall inside the image (padding is 0 and contributes nothing):
      * {@link Encoding#PM1}: {@code sum = m * Ci - 2 * popcount(x XOR w)};
      * {@link Encoding#ZERO_ONE}: {@code sum = 2 * popcount(x AND w) - popcount(w)}.
-     * Then {@code y = sum * scale[co] + bias[co]}; {@code scale} and {@code bias} may be null (1 and 0).
+     * Then {@code y = fma(sum, scale[co], bias[co])} (one rounding, as {@link #channelAffine}); {@code scale} and
+     * {@code bias} may be null (1 and 0).
      * Equals {@link #conv2dForward} of {@code sign(x - threshold)} with the effective weights.
      */
     void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y);

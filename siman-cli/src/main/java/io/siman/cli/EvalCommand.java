@@ -30,13 +30,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by 'siman train'.")
     Path checkpoint;
 
-    @Option(names = "--dataset", description = "Dataset (default: the one the checkpoint was trained on).")
+    @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset (default: the one the checkpoint was trained on).")
     String dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files.")
     Path dataDir;
 
-    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Evaluate only the first N test images (0: all).")

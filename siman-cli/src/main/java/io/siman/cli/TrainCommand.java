@@ -26,42 +26,42 @@ import java.util.concurrent.Callable;
         description = {"Trains a network with SGD (momentum 0.9), cosine learning rate and the binarizer's weight-decay rule.",
                 "Writes OUT/metrics.jsonl (one line per epoch), OUT/last.ckpt (every epoch) and OUT/best.ckpt (best accuracy)."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "resnet20", description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "resnet20", description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = Models.class)
     String model;
 
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist", description = "Dataset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = DatasetNames.class)
     String dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")
     Path dataDir;
 
-    @Option(names = "--binarizer", defaultValue = "siman", description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = "siman", description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
     String binarizer;
 
-    @Option(names = "--encoding", defaultValue = "pm1", description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--encoding", paramLabel = "ENC", defaultValue = "pm1", description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")
     String encoding;
 
-    @Option(names = "--epochs", defaultValue = "8", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "8", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "L2 weight decay of full-precision parameters (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "5e-4", description = "L2 weight decay of full-precision parameters (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--binarized-weight-decay", description = "Weight decay of binarized conv weights and alphas; default: 0 for siman, --weight-decay for the baselines.")
+    @Option(names = "--binarized-weight-decay", paramLabel = "WD", description = "Weight decay of binarized conv weights and alphas; default: 0 for siman, --weight-decay for the baselines.")
     Double binarizedWeightDecay;
 
-    @Option(names = "--warmup", defaultValue = "0", description = "Linear warm-up epochs before the cosine decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "Linear warm-up epochs before the cosine decay (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--seed", defaultValue = "123", description = "Random seed of initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "123", description = "Random seed of initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N training images (0: all).")

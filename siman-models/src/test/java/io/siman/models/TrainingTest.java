@@ -69,6 +69,14 @@ class TrainingTest {
     }
 
     @Test
+    void theSignBasedBaselinesLearn(@TempDir Path out) {
+        for (String b : new String[]{"irnet", "xnor"}) {
+            Trainer.Result r = train(config(b, 1, 2000), out.resolve(b), false, 2);
+            assertTrue(r.bestTestAcc() > 0.25, b + ", 1 epoch on 2000 images: " + r.bestTestAcc() + " (chance is 0.10)");
+        }
+    }
+
+    @Test
     void resumingGivesTheSameWeightsAsAnUninterruptedRunWhateverTheThreads(@TempDir Path dir) {
         TrainingConfig two = config("siman", 2, 512);
         train(two, dir.resolve("straight"), false, 2);

@@ -358,6 +358,21 @@ public abstract class KernelsContract {
         }
     }
 
+    @Test
+    void channelAffineIsOneFusedMultiplyAdd() {
+        for (int[] dims : new int[][]{{2, 3, 4, 5}, {3, 4}}) {
+            int c = dims[1], hw = dims.length == 4 ? dims[2] * dims[3] : 1;
+            Tensor x = random(100, dims), s = random(1, c), b = random(1, c), y = zeros(dims);
+            k.channelAffine(x, s, b, y);
+            float[] xv = backend.downloadFloats(x), sv = backend.downloadFloats(s), bv = backend.downloadFloats(b);
+            float[] expect = new float[xv.length];
+            for (int i = 0; i < xv.length; i++) {
+                expect[i] = Math.fma(xv[i], sv[(i / hw) % c], bv[(i / hw) % c]);
+            }
+            assertArrayEquals(expect, backend.downloadFloats(y), "fma, bit for bit");
+        }
+    }
+
     private static double[] scaleRef(double[] x, double[] s, int c, int hw) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -818,7 +833,7 @@ public abstract class KernelsContract {
                 int plane = g.outHeight() * g.outWidth();
                 for (int i = 0; i < out.length; i++) {
                     int c = (i / plane) % g.outChannels();
-                    assertEquals(sums[i] * sc[c] + bi[c], out[i], 1e-4 * (1 + Math.abs(sums[i] * sc[c])), "affine at " + i);
+                    assertEquals(Math.fma(sums[i], sc[c], bi[c]), out[i], 0f, "affine is one fma, at " + i);
                 }
             }
         }

@@ -447,6 +447,25 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public void channelAffine(Tensor x, Tensor scale, Tensor bias, Tensor y) {
+        int c = channels("channelAffine", x);
+        expect("channelAffine", "scale", scale, Shape.of(c));
+        expect("channelAffine", "bias", bias, Shape.of(c));
+        expect("channelAffine", "y", y, x.shape());
+        float[] xa = f(x), s = f(scale), b = f(bias), ya = f(y);
+        int hw = plane(x);
+        par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                float sc = s[nc % c], bi = b[nc % c];
+                int o = nc * hw;
+                for (int i = 0; i < hw; i++) {
+                    ya[o + i] = Math.fma(xa[o + i], sc, bi);
+                }
+            }
+        });
+    }
+
+    @Override
     public void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale) {
         int c = channels("channelScaleBackward", x);
         expect("channelScaleBackward", "scale", scale, Shape.of(c));

@@ -17,6 +17,7 @@ public final class BatchNorm extends LayerBase {
     final Tensor runningMean, runningVar;
     private final Work out = work(), saveMean = work(), saveInvStd = work(), dx = work();
     private Tensor x;
+    private BinaryConv2d foldedInto;
 
     public BatchNorm(Backend backend, String name, int channels, float gammaInit) {
         super(backend, name);
@@ -26,6 +27,19 @@ public final class BatchNorm extends LayerBase {
         this.beta = parameter("bias", new float[channels], s, Parameter.Role.REGULAR);
         this.runningMean = buffer("running_mean", new float[channels], s);
         this.runningVar = buffer("running_var", Init.constant(channels, 1f), s);
+    }
+
+    /** Marks this batch norm as applied by the convolution before it during evaluation. */
+    void foldedInto(BinaryConv2d conv) {
+        this.foldedInto = conv;
+    }
+
+    public Tensor runningMean() {
+        return runningMean;
+    }
+
+    public Tensor runningVar() {
+        return runningVar;
     }
 
     @Override
@@ -40,6 +54,9 @@ public final class BatchNorm extends LayerBase {
     public Tensor forward(Tensor input, TrainingProgress progress) {
         outputShape(input.shape());
         x = input;
+        if (!progress.training() && foldedInto != null) {
+            return input; // the convolution before applied this normalization in its folded affine
+        }
         Tensor y = out.get(input.shape());
         if (progress.training()) {
             k.batchNormTraining(input, gamma.value(), beta.value(), runningMean, runningVar, MOMENTUM, EPS, y,

@@ -31,8 +31,10 @@ public final class BinaryConv2d extends LayerBase {
     private final WeightBinarization weights;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dConv = work(), dEffective = work(), dxb = work(), da1 = work(), dx = work();
+    private final Work signs = work(), affineScale = work(), affineBias = work();
     private Tensor input, binaryInput, effective;
     private ConvGeometry g;
+    private BatchNorm foldedNorm;
 
     public BinaryConv2d(Backend backend, String name, int inChannels, int outChannels, int kernel, int stride, int padding,
                         Binarizer binarizer, Encoding encoding, WeightInit init, SplittableRandom rnd) {
@@ -65,6 +67,34 @@ public final class BinaryConv2d extends LayerBase {
         this.weights = binarizer.create(backend, ws, encoding);
     }
 
+    /**
+     * Folds the batch norm that directly follows this convolution into its inference affine: in evaluation
+     * this layer then applies both and the batch norm passes its input through (as the exported model does).
+     */
+    public void foldNorm(BatchNorm norm) {
+        if (norm.channels != outChannels) {
+            throw new io.siman.api.ShapeMismatchException(name() + " cannot fold " + norm.name() + ": channel counts differ");
+        }
+        this.foldedNorm = norm;
+        norm.foldedInto(this);
+    }
+
+    /** The batch norm folded into this convolution at inference, or null. */
+    public BatchNorm foldedNorm() {
+        return foldedNorm;
+    }
+
+    /** The inference affine: alpha, the binarizer's scale and the folded batch norm (see {@link Folding}). */
+    public Folding.Affine inferenceAffine(InferenceForm form) {
+        float[] a = alpha == null ? null : backend.downloadFloats(alpha.value());
+        if (foldedNorm == null) {
+            return Folding.of(outChannels, a, form.channelScale(), null, null, null, null, 0f);
+        }
+        return Folding.of(outChannels, a, form.channelScale(), backend.downloadFloats(foldedNorm.gamma.value()),
+                backend.downloadFloats(foldedNorm.beta.value()), backend.downloadFloats(foldedNorm.runningMean),
+                backend.downloadFloats(foldedNorm.runningVar), BatchNorm.EPS);
+    }
+
     @Override
     public Shape outputShape(Shape in) {
         return Conv2d.geometry(name(), in, inChannels, outChannels, kernel, stride, padding).outputShape();
@@ -84,6 +114,9 @@ public final class BinaryConv2d extends LayerBase {
             binaryInput = x;
         }
         effective = weights.forward(weight.value(), progress);
+        if (!progress.training() && binarizer.binarizesActivations()) {
+            return inferenceForward();
+        }
         if (alpha == null) {
             Tensor y = out.get(g.outputShape());
             k.conv2dForward(g, binaryInput, effective, y);
@@ -93,6 +126,28 @@ public final class BinaryConv2d extends LayerBase {
         k.conv2dForward(g, binaryInput, effective, c);
         Tensor y = out.get(g.outputShape());
         k.channelScale(c, alpha.value(), y);
+        return y;
+    }
+
+    /**
+     * Evaluation: integer sums of signs (the effective weights reduced to their bits), then the folded affine,
+     * as one fused multiply-add: exactly what {@link BitwiseConv2d} computes with bit operations.
+     */
+    private Tensor inferenceForward() {
+        InferenceForm form = weights.inferenceForm(weight.value());
+        Tensor bitsAsValues = form.effective();
+        if (form.channelScale() != null) {
+            bitsAsValues = signs.get(g.weightShape());
+            k.sign(form.effective(), bitsAsValues);
+        }
+        Tensor c = conv.get(g.outputShape());
+        k.conv2dForward(g, binaryInput, bitsAsValues, c);
+        Folding.Affine affine = inferenceAffine(form);
+        Tensor s = affineScale.get(Shape.of(outChannels)), b = affineBias.get(Shape.of(outChannels));
+        backend.write(s, affine.scale());
+        backend.write(b, affine.bias());
+        Tensor y = out.get(g.outputShape());
+        k.channelAffine(c, s, b, y);
         return y;
     }
 

@@ -17,10 +17,14 @@ import java.util.Map;
 public final class Network implements Layer {
     private final ModelSpec spec;
     private final Sequential root;
+    private final Map<String, String> normAfter;
+    private final boolean bitwise;
 
-    Network(ModelSpec spec, Sequential root) {
+    Network(ModelSpec spec, Sequential root, Map<String, String> normAfter, boolean bitwise) {
         this.spec = spec;
         this.root = root;
+        this.normAfter = Map.copyOf(normAfter);
+        this.bitwise = bitwise;
         Shape out = root.outputShape(inputShape(1));
         if (!out.equals(Shape.of(1, spec.classes()))) {
             throw new SimanException("network " + spec.architecture() + " produces " + out + ", expected [1, " + spec.classes() + "]");
@@ -83,20 +87,35 @@ public final class Network implements Layer {
         return n;
     }
 
-    /** The binarized convolutions, in forward order. */
+    /** Whether binarized convolutions run bitwise (a network loaded from a model file). */
+    public boolean bitwise() {
+        return bitwise;
+    }
+
+    /** The name of the batch norm that follows each binarized convolution (folded into it at export). */
+    public Map<String, String> normAfter() {
+        return normAfter;
+    }
+
+    /** The binarized convolutions of a training network, in forward order. */
     public List<BinaryConv2d> binaryConvolutions() {
-        List<BinaryConv2d> found = new ArrayList<>();
-        collect(root, found);
+        return layers(BinaryConv2d.class);
+    }
+
+    /** Every layer of a type, in forward order. */
+    public <L extends Layer> List<L> layers(Class<L> type) {
+        List<L> found = new ArrayList<>();
+        collect(root, type, found);
         return found;
     }
 
-    private static void collect(Layer l, List<BinaryConv2d> found) {
-        if (l instanceof BinaryConv2d b) {
-            found.add(b);
+    private static <L extends Layer> void collect(Layer l, Class<L> type, List<L> found) {
+        if (type.isInstance(l)) {
+            found.add(type.cast(l));
         }
         if (l instanceof io.siman.models.layers.LayerBase base) {
             for (Layer c : base.children()) {
-                collect(c, found);
+                collect(c, type, found);
             }
         }
     }

@@ -11,6 +11,8 @@ import io.siman.models.layers.Activate;
 import io.siman.models.layers.AvgPool2d;
 import io.siman.models.layers.BatchNorm;
 import io.siman.models.layers.BinaryConv2d;
+import io.siman.models.layers.BitwiseConv2d;
+import io.siman.models.layers.Identity;
 import io.siman.models.layers.Conv2d;
 import io.siman.models.layers.Flatten;
 import io.siman.models.layers.HardtanhBlock;
@@ -41,10 +43,18 @@ public final class Zoo {
         }
     }
 
-    /** Builds the network described by {@code spec}, its weights drawn from {@code spec.seed()}. */
+    /** Builds the network described by {@code spec} for training, its weights drawn from {@code spec.seed()}. */
     public static Network build(Backend backend, ModelSpec spec, BinarizerRegistry binarizers) {
+        return build(backend, spec, binarizers, false);
+    }
+
+    /**
+     * Builds the network; with {@code bitwise}, every binarized convolution and the batch norm that follows it
+     * become one {@link BitwiseConv2d} (bits and folded affine, to be loaded) and an {@link Identity}.
+     */
+    public static Network build(Backend backend, ModelSpec spec, BinarizerRegistry binarizers, boolean bitwise) {
         requireKnown(spec.architecture());
-        Builder b = new Builder(backend, binarizers.get(spec.binarizer()), spec);
+        Builder b = new Builder(backend, binarizers.get(spec.binarizer()), spec, bitwise);
         Sequential root = new Sequential(backend, spec.architecture());
         try {
             switch (spec.architecture()) {
@@ -55,7 +65,7 @@ public final class Zoo {
                 case "resnet34-imagenet" -> b.resnetImagenet(root, new int[]{3, 4, 6, 3});
                 default -> throw new IllegalStateException(spec.architecture());
             }
-            return new Network(spec, root);
+            return new Network(spec, root, b.normAfter, bitwise && b.binarizer.binarizesActivations());
         } catch (RuntimeException e) {
             root.close();
             throw e;
@@ -67,16 +77,44 @@ public final class Zoo {
         final Binarizer binarizer;
         final ModelSpec spec;
         final SplittableRandom rnd;
+        final boolean bitwise;
+        final java.util.Map<String, String> normAfter = new java.util.LinkedHashMap<>();
 
-        Builder(Backend backend, Binarizer binarizer, ModelSpec spec) {
+        Builder(Backend backend, Binarizer binarizer, ModelSpec spec, boolean bitwise) {
             this.backend = backend;
             this.binarizer = binarizer;
             this.spec = spec;
             this.rnd = new SplittableRandom(spec.seed());
+            this.bitwise = bitwise && binarizer.binarizesActivations();
         }
 
-        BinaryConv2d bconv(String name, int in, int out, int k, int stride, int pad, WeightInit init) {
-            return new BinaryConv2d(backend, name, in, out, k, stride, pad, binarizer, spec.encoding(), init, rnd);
+        /** A binarized convolution and the batch norm right after it: {conv, norm}; fused when bitwise. */
+        Layer[] binarized(String conv, String norm, int in, int out, int k, int stride, int pad, WeightInit init, float gamma) {
+            return binarized(conv, norm, in, out, k, stride, pad, init, gamma, true);
+        }
+
+        /**
+         * A binarized convolution and its batch norm; {@code adjacentNorm} false when a pooling layer stands
+         * between them (VGG-small): then the norm stays a layer of its own at inference too.
+         */
+        Layer[] binarized(String conv, String norm, int in, int out, int k, int stride, int pad, WeightInit init, float gamma,
+                          boolean adjacentNorm) {
+            if (adjacentNorm) {
+                normAfter.put(conv, norm);
+            }
+            if (bitwise && !adjacentNorm) {
+                return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding()),
+                        new BatchNorm(backend, norm, out, gamma)};
+            }
+            if (bitwise) {
+                return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding()), new Identity(backend, norm)};
+            }
+            BinaryConv2d c = new BinaryConv2d(backend, conv, in, out, k, stride, pad, binarizer, spec.encoding(), init, rnd);
+            BatchNorm b = new BatchNorm(backend, norm, out, gamma);
+            if (adjacentNorm && binarizer.binarizesActivations()) {
+                c.foldNorm(b);
+            }
+            return new Layer[]{c, b};
         }
 
         BatchNorm bn(String name, int c) {
@@ -102,10 +140,10 @@ public final class Zoo {
                     int p = planes[s];
                     String n = "layer" + (s + 1) + "." + i;
                     Layer shortcut = stride != 1 || in != p ? new ShortcutA(backend, n + ".shortcut", p) : null;
-                    root.add(new ResidualBlock(backend, n,
-                            bconv(n + ".conv1", in, p, 3, stride, 1, init), bn(n + ".bn1", p), new PRelu(backend, n + ".prelu1", p),
-                            bconv(n + ".conv2", p, p, 3, 1, 1, init), bn(n + ".bn2", p), new PRelu(backend, n + ".prelu2", p),
-                            shortcut));
+                    Layer[] c1 = binarized(n + ".conv1", n + ".bn1", in, p, 3, stride, 1, init, 1f);
+                    Layer[] c2 = binarized(n + ".conv2", n + ".bn2", p, p, 3, 1, 1, init, 1f);
+                    root.add(new ResidualBlock(backend, n, c1[0], c1[1], new PRelu(backend, n + ".prelu1", p),
+                            c2[0], c2[1], new PRelu(backend, n + ".prelu2", p), shortcut));
                     in = p;
                 }
             }
@@ -126,14 +164,15 @@ public final class Zoo {
                     Layer shortcut = null;
                     if (stride != 1 || in != p) {
                         Sequential down = new Sequential(backend, n + ".downsample");
-                        down.add(bconv(n + ".downsample.0", in, p, 1, stride, 0, init));
-                        down.add(bn(n + ".downsample.1", p));
+                        Layer[] d = binarized(n + ".downsample.0", n + ".downsample.1", in, p, 1, stride, 0, init, 1f);
+                        down.add(d[0]);
+                        down.add(d[1]);
                         shortcut = down;
                     }
-                    root.add(new HardtanhBlock(backend, n,
-                            bconv(n + ".conv1", in, p, 3, stride, 1, init), bn(n + ".bn1", p), new Activate(backend, n + ".act1", Activation.HARDTANH),
-                            bconv(n + ".conv2", p, p, 3, 1, 1, init), bn(n + ".bn2", p), new Activate(backend, n + ".act2", Activation.HARDTANH),
-                            shortcut));
+                    Layer[] c1 = binarized(n + ".conv1", n + ".bn1", in, p, 3, stride, 1, init, 1f);
+                    Layer[] c2 = binarized(n + ".conv2", n + ".bn2", p, p, 3, 1, 1, init, 1f);
+                    root.add(new HardtanhBlock(backend, n, c1[0], c1[1], new Activate(backend, n + ".act1", Activation.HARDTANH),
+                            c2[0], c2[1], new Activate(backend, n + ".act2", Activation.HARDTANH), shortcut));
                     in = p;
                 }
             }
@@ -152,12 +191,13 @@ public final class Zoo {
             int[][] convs = {{128, 128, 1}, {128, 256, 0}, {256, 256, 1}, {256, 512, 0}, {512, 512, 1}};
             for (int i = 0; i < convs.length; i++) {
                 int in = convs[i][0], out = convs[i][1];
-                String n = "conv" + (i + 1);
-                root.add(bconv(n, in, out, 3, 1, 1, init));
+                // the batch norm comes after the pooling; folded, its affine is applied before pooling (spec 3)
+                Layer[] c = binarized("conv" + (i + 1), "bn" + (i + 1), in, out, 3, 1, 1, init, 1f, convs[i][2] == 0);
+                root.add(c[0]);
                 if (convs[i][2] == 1) {
                     root.add(new MaxPool2d(backend, "pool" + (i + 1), 2, 2, 0));
                 }
-                root.add(bn("bn" + (i + 1), out));
+                root.add(c[1]);
                 root.add(new PRelu(backend, "prelu" + (i + 1), out));
             }
             root.add(new Flatten(backend, "flatten"));
@@ -185,11 +225,10 @@ public final class Zoo {
                         down.add(new BatchNorm(backend, n + ".downsample.1", p, gamma));
                         shortcut = down;
                     }
-                    root.add(new ResidualBlock(backend, n,
-                            bconv(n + ".conv1", in, p, 3, stride, 1, init), new BatchNorm(backend, n + ".bn1", p, gamma),
-                            new PRelu(backend, n + ".prelu1", p),
-                            bconv(n + ".conv2", p, p, 3, 1, 1, init), new BatchNorm(backend, n + ".bn2", p, gamma),
-                            new PRelu(backend, n + ".prelu2", p), shortcut));
+                    Layer[] c1 = binarized(n + ".conv1", n + ".bn1", in, p, 3, stride, 1, init, gamma);
+                    Layer[] c2 = binarized(n + ".conv2", n + ".bn2", p, p, 3, 1, 1, init, gamma);
+                    root.add(new ResidualBlock(backend, n, c1[0], c1[1], new PRelu(backend, n + ".prelu1", p),
+                            c2[0], c2[1], new PRelu(backend, n + ".prelu2", p), shortcut));
                     in = p;
                 }
             }

@@ -1,0 +1,104 @@
+package io.siman.models.layers;
+
+import io.siman.api.Backend;
+import io.siman.api.ConvGeometry;
+import io.siman.api.DType;
+import io.siman.api.Encoding;
+import io.siman.api.Shape;
+import io.siman.api.ShapeMismatchException;
+import io.siman.api.SimanException;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+
+/**
+ * A binarized convolution for inference, run with bit operations (spec section 3): the input is
+ * thresholded at its per-sample mean and packed 64 channels to a word; the convolution is XNOR (or AND)
+ * and popcount; the folded per-channel affine (alpha, the binarizer's scale and the following batch norm)
+ * follows. Holds only packed bits and the affine, never float weights.
+ */
+public final class BitwiseConv2d extends LayerBase {
+    final int inChannels, outChannels, kernel, stride, padding;
+    final Encoding encoding;
+    private final Tensor bits, scale, bias;
+    private final Work mean = work(), packed = work(), out = work();
+
+    public BitwiseConv2d(Backend backend, String name, int inChannels, int outChannels, int kernel, int stride, int padding,
+                         Encoding encoding) {
+        super(backend, name);
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        this.encoding = encoding;
+        this.bits = own(backend.allocate(DType.INT64, Shape.of(outChannels, kernel, kernel, Shape.words(inChannels))));
+        this.scale = own(backend.upload(Init.constant(outChannels, 1f), Shape.of(outChannels)));
+        this.bias = own(backend.allocate(Shape.of(outChannels)));
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
+    public Encoding encoding() {
+        return encoding;
+    }
+
+    /** Weight shape {@code [Co, Ci, k, k]} of the convolution these bits stand for. */
+    public Shape weightShape() {
+        return Shape.of(outChannels, inChannels, kernel, kernel);
+    }
+
+    /**
+     * Loads the weights as effective values ({@code > 0} is bit 1, shape {@link #weightShape()}) and the folded
+     * affine {@code y = sum * scale + bias}.
+     */
+    public void load(float[] effective, float[] scaleValues, float[] biasValues) {
+        if (effective.length != weightShape().size() || scaleValues.length != outChannels || biasValues.length != outChannels) {
+            throw new ShapeMismatchException(name() + ": bits or affine of the wrong size");
+        }
+        try (Tensor e = backend.upload(effective, weightShape())) {
+            k.packWeights(e, bits);
+        }
+        backend.write(scale, scaleValues);
+        backend.write(bias, biasValues);
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return Conv2d.geometry(name(), input, inChannels, outChannels, kernel, stride, padding).outputShape();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, TrainingProgress progress) {
+        ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
+        Tensor m = mean.get(Shape.of(g.batch()));
+        k.rowMean(x, m);
+        Tensor xb = packed.get(DType.INT64, g.packedInputShape());
+        k.packActivations(x, m, xb);
+        Tensor y = out.get(g.outputShape());
+        k.binaryConv2d(g, encoding, xb, bits, scale, bias, y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        throw new SimanException(name() + ": a bitwise layer is for inference only; train the float network");
+    }
+}
