@@ -5,6 +5,8 @@ import io.siman.models.Siman;
 import io.siman.models.data.Dataset;
 import io.siman.models.data.Datasets;
 import io.siman.models.io.Checkpoint;
+import io.siman.models.io.ModelExport;
+import io.siman.models.io.ModelFile;
 import io.siman.models.nets.Network;
 import io.siman.models.train.EvalResult;
 import io.siman.models.train.Evaluation;
@@ -25,10 +27,14 @@ import java.util.concurrent.Callable;
 
 /** {@code siman eval}: accuracy of a checkpoint on a dataset's test split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluates a checkpoint (float simulation, frozen bits) on the test split of a dataset.")
+        description = {"Evaluates on the test split of a dataset: a checkpoint as a float simulation (frozen bits),",
+                "or a model file bitwise (XNOR/AND and popcount)."})
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by 'siman train'.")
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "A checkpoint written by 'siman train' (float simulation).")
     Path checkpoint;
+
+    @Option(names = "--model-file", paramLabel = "FILE", description = "Or a model written by 'siman export' (bitwise).")
+    Path modelFile;
 
     @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset (default: the one the checkpoint was trained on).")
     String dataset;
@@ -56,21 +62,28 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new io.siman.api.SimanException("--batch must be positive, got " + batch);
         }
-        Checkpoint ckpt = Checkpoint.read(checkpoint);
-        TrainingConfig config = TrainingConfig.fromMap(ckpt.config(), checkpoint.toString());
-        String name = dataset != null ? dataset : config.dataset();
+        if ((checkpoint == null) == (modelFile == null)) {
+            throw new io.siman.api.SimanException("give exactly one of --checkpoint and --model-file");
+        }
+        Checkpoint ckpt = checkpoint != null ? Checkpoint.read(checkpoint) : null;
+        ModelFile mf = modelFile != null ? ModelFile.read(modelFile) : null;
+        Path source = checkpoint != null ? checkpoint : modelFile;
+        String name = dataset != null ? dataset
+                : ckpt != null ? TrainingConfig.fromMap(ckpt.config(), checkpoint.toString()).dataset() : mf.header().get("dataset");
         Datasets.requireKnown(name);
         Dataset data = Datasets.open(name, dataDir, Datasets.Split.TEST);
         try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
             Backend backend = siman.backend();
-            try (Network net = Models.fromCheckpoint(backend, siman.binarizers(), ckpt, checkpoint)) {
+            try (Network net = ckpt != null ? Models.fromCheckpoint(backend, siman.binarizers(), ckpt, checkpoint)
+                    : ModelExport.load(backend, siman.binarizers(), mf, modelFile)) {
                 if (data.channels() != net.spec().inChannels() || data.height() != net.spec().inHeight()
                         || data.width() != net.spec().inWidth() || data.classes() != net.spec().classes()) {
-                    throw new io.siman.api.SimanException(checkpoint + " was trained on " + net.spec().inChannels() + "x"
+                    throw new io.siman.api.SimanException(source + " was trained on " + net.spec().inChannels() + "x"
                             + net.spec().inHeight() + "x" + net.spec().inWidth() + " images of " + net.spec().classes()
                             + " classes; " + name + " has " + data.channels() + "x" + data.height() + "x" + data.width()
                             + " images of " + data.classes());
                 }
+                String mode = ckpt != null ? "float" : net.bitwise() ? "bitwise" : "float";
                 int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
                 EvalResult r = Evaluation.run(backend, net, data, Evaluation.range(n), batch);
                 PrintWriter o = spec.commandLine().getOut();
@@ -80,15 +93,16 @@ final class EvalCommand implements Callable<Integer> {
                     m.put("top5", r.top5());
                     m.put("loss", r.loss());
                     m.put("count", r.count());
-                    m.put("mode", "float");
+                    m.put("mode", mode);
                     m.put("backend", backend.name());
                     m.put("images_per_second", r.imagesPerSecond());
-                    m.put("checkpoint", checkpoint.toString());
+                    m.put(ckpt != null ? "checkpoint" : "model_file", source.toString());
                     m.put("dataset", name);
                     o.println(Json.write(m));
                 } else {
-                    o.println(String.format(Locale.ROOT, "%s on %s (%d images, float simulation, backend %s): accuracy %.2f%%, top-5 %.2f%%, loss %.4f, %.0f images/s",
-                            checkpoint, name, r.count(), backend.name(), 100 * r.accuracy(), 100 * r.top5(), r.loss(), r.imagesPerSecond()));
+                    o.println(String.format(Locale.ROOT, "%s on %s (%d images, %s, backend %s): accuracy %.2f%%, top-5 %.2f%%, loss %.4f, %.0f images/s",
+                            source, name, r.count(), mode.equals("bitwise") ? "bitwise" : "float simulation", backend.name(),
+                            100 * r.accuracy(), 100 * r.top5(), r.loss(), r.imagesPerSecond()));
                 }
                 o.flush();
             }

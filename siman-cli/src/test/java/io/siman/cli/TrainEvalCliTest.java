@@ -86,6 +86,54 @@ class TrainEvalCliTest {
     }
 
     @Test
+    void exportsEvaluatesBitwisePredictsAndBenchmarks() throws IOException {
+        Path out = dir.resolve("for-export");
+        assertEquals(0, run("train", "--data-dir", data.toString(), "--epochs", "1", "--batch", "32", "--out", out.toString(), "--quiet").code());
+        Path model = dir.resolve("m.siman");
+        CliTest.Result x = run("export", "--checkpoint", out.resolve("best.ckpt").toString(), "--out", model.toString(), "--json");
+        assertEquals(0, x.code(), x.err());
+        assertTrue(x.out().contains("\"binarized_layers\": 18"), x.out());
+        CliTest.Result f = run("eval", "--checkpoint", out.resolve("best.ckpt").toString(), "--data-dir", data.toString(), "--json");
+        CliTest.Result b = run("eval", "--model-file", model.toString(), "--data-dir", data.toString(), "--json");
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.out().contains("\"mode\": \"bitwise\""), b.out());
+        String accuracy = f.out().substring(f.out().indexOf("\"accuracy\""), f.out().indexOf(", \"top5\""));
+        assertTrue(b.out().contains(accuracy), "the same accuracy bitwise: " + accuracy + " in " + b.out());
+
+        CliTest.Result p = run("predict", "--model-file", model.toString(), "--input", data.resolve("t10k-images-idx3-ubyte").toString(),
+                "--limit", "3", "--json");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().startsWith("[{\"input\": \"t10k-images-idx3-ubyte#0\", \"index\": 0, \"top\": [{\"class\": "), p.out());
+        assertEquals(3, p.out().split("\"index\"").length - 1);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path png = dir.resolve("shirt.png");
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        CliTest.Result pic = run("predict", "--model-file", model.toString(), "--input", png.toString(), "--top", "2");
+        assertEquals(0, pic.code(), pic.err());
+        assertEquals(1, pic.out().strip().lines().count());
+        assertTrue(pic.out().startsWith(png + ":  "), pic.out());
+
+        CliTest.Result bench = run("bench", "--model-file", model.toString(), "--batches", "1,4", "--seconds", "0.05", "--json");
+        assertEquals(0, bench.code(), bench.err());
+        for (String key : new String[]{"\"batch\": 1", "\"batch\": 4", "\"threads\": ", "\"backend\": \"cpu\"", "\"float_images_per_second\": ",
+                "\"bitwise_images_per_second\": ", "\"speedup\": ", "\"layers\": [{\"name\": \"layer1.0.conv1\"", "\"float_ms\": ", "\"bitwise_ms\": "}) {
+            assertTrue(bench.out().contains(key), key + " in " + bench.out());
+        }
+        CliTest.Result zoo = run("bench", "--model", "vgg-small", "--batches", "1", "--seconds", "0.05", "--quiet");
+        assertEquals(0, zoo.code(), zoo.err());
+        assertTrue(zoo.out().contains("conv5"), zoo.out());
+
+        Path broken = dir.resolve("broken.siman");
+        byte[] bytes = Files.readAllBytes(model);
+        Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length - 9));
+        oneLineError(run("eval", "--model-file", broken.toString(), "--data-dir", data.toString()), broken + ": truncated model file");
+        oneLineError(run("predict", "--model-file", model.toString(), "--input", dir.resolve("nothing.png").toString()),
+                dir.resolve("nothing.png") + ": no such file");
+        oneLineError(run("export", "--checkpoint", model.toString(), "--out", dir.resolve("x.siman").toString()), model + ": not a SiMaN-J checkpoint");
+        oneLineError(run("eval", "--data-dir", data.toString()), "give exactly one of --checkpoint and --model-file");
+    }
+
+    @Test
     void badInputIsAOneLineErrorWithExitCodeOne() throws IOException {
         String out = dir.resolve("bad").toString();
         oneLineError(run("train", "--model", "lenet", "--out", out), "unknown model 'lenet'; known: resnet20");

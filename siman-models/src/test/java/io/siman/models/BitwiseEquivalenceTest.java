@@ -118,6 +118,9 @@ class BitwiseEquivalenceTest {
             bitwise = logits(net, inputs, samples, c, size);
         }
         assertArrayEquals(simulated, bitwise, 0f, arch + " " + binarizer + " " + enc.id() + ": bitwise logits equal the float simulation");
+        try (Network net = ModelExport.load(backend, binarizers, ModelFile.read(model), model, io.siman.models.nets.Zoo.Mode.SIMULATED)) {
+            assertArrayEquals(simulated, logits(net, inputs, samples, c, size), 0f, "the model file's float simulation too");
+        }
         assertTrue(r.bitBytes() * 24 <= r.binarizedFloat32Bytes(), "bits take at most 1/24 of the float32 weights: "
                 + r.bitBytes() + " bytes for " + r.binarizedFloat32Bytes());
     }

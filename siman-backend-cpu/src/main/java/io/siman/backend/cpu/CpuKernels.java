@@ -26,17 +26,24 @@ final class CpuKernels implements Kernels {
     private final CpuBackend backend;
     private final Parallel par;
     private final MatMul gemm;
+    private final BitConv bitConv;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm) {
+    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm, BitConv bitConv) {
         this.backend = backend;
         this.par = parallel;
         this.gemm = gemm;
+        this.bitConv = bitConv;
     }
 
     /** Which matrix-multiply path the float kernels use. */
     String matMulPath() {
         return gemm.describe();
+    }
+
+    /** Which popcount path the binary convolution uses. */
+    String bitPath() {
+        return bitConv.describe();
     }
 
     // ---------------------------------------------------------------- access and checks
@@ -1273,42 +1280,59 @@ final class CpuKernels implements Kernels {
         long[] xb = longs(xBits), wb = longs(wBits);
         float[] ya = f(y), sc = scale == null ? null : f(scale), bi = bias == null ? null : f(bias);
         int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth();
-        int kh = g.kernelH(), kw = g.kernelW(), ci = g.inChannels(), co = g.outChannels();
+        int kh = g.kernelH(), kw = g.kernelW(), ci = g.inChannels(), co = g.outChannels(), taps = kh * kw, len = taps * words;
         boolean pm1 = encoding == Encoding.PM1;
-        par.forRange(g.batch() * co, (long) ho * wo * kh * kw * words, (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                int n = nc / co, o = nc % co;
-                int xImg = n * h * w * words, wOff = o * kh * kw * words, yOff = nc * ho * wo;
-                float s = sc == null ? 1f : sc[o], b = bi == null ? 0f : bi[o];
-                for (int oy = 0; oy < ho; oy++) {
-                    for (int ox = 0; ox < wo; ox++) {
-                        int taps = 0, pop = 0, wPop = 0;
-                        for (int ky = 0; ky < kh; ky++) {
-                            int iy = oy * g.stride() - g.padding() + ky;
-                            if (iy < 0 || iy >= h) {
-                                continue;
-                            }
-                            for (int kx = 0; kx < kw; kx++) {
-                                int ix = ox * g.stride() - g.padding() + kx;
-                                if (ix < 0 || ix >= w) {
-                                    continue;
-                                }
-                                taps++;
-                                int xp = xImg + (iy * w + ix) * words, wp = wOff + (ky * kw + kx) * words;
-                                if (pm1) {
-                                    for (int q = 0; q < words; q++) {
-                                        pop += Long.bitCount(xb[xp + q] ^ wb[wp + q]);
-                                    }
-                                } else {
-                                    for (int q = 0; q < words; q++) {
-                                        pop += Long.bitCount(xb[xp + q] & wb[wp + q]);
-                                        wPop += Long.bitCount(wb[wp + q]);
-                                    }
-                                }
+        // popcount of each output channel's weight bits per tap: corrects for taps that fall on padding
+        int[] tapPop = new int[co * taps];
+        int[] totalPop = new int[co];
+        for (int o = 0; o < co; o++) {
+            for (int t = 0; t < taps; t++) {
+                int p = 0;
+                for (int q = 0; q < words; q++) {
+                    p += Long.bitCount(wb[(o * taps + t) * words + q]);
+                }
+                tapPop[o * taps + t] = p;
+                totalPop[o] += p;
+            }
+        }
+        // one task per (sample, output row): gather the window's words once, then every output channel
+        par.forRange(g.batch() * ho, (long) wo * co * len, (from, to) -> {
+            long[] window = new long[len];
+            int[] invalid = new int[taps];
+            for (int r = from; r < to; r++) {
+                int n = r / ho, oy = r % ho;
+                int xImg = n * h * w * words;
+                for (int ox = 0; ox < wo; ox++) {
+                    int nInvalid = 0;
+                    for (int ky = 0; ky < kh; ky++) {
+                        int iy = oy * g.stride() - g.padding() + ky;
+                        for (int kx = 0; kx < kw; kx++) {
+                            int ix = ox * g.stride() - g.padding() + kx;
+                            int t = ky * kw + kx;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                                Arrays.fill(window, t * words, (t + 1) * words, 0L);
+                                invalid[nInvalid++] = t;
+                            } else {
+                                System.arraycopy(xb, xImg + (iy * w + ix) * words, window, t * words, words);
                             }
                         }
-                        int sum = pm1 ? taps * ci - 2 * pop : 2 * pop - wPop;
-                        ya[yOff + oy * wo + ox] = Math.fma(sum, s, b);
+                    }
+                    int valid = taps - nInvalid;
+                    for (int o = 0; o < co; o++) {
+                        int skipped = 0;
+                        for (int i = 0; i < nInvalid; i++) {
+                            skipped += tapPop[o * taps + invalid[i]];
+                        }
+                        int sum;
+                        if (pm1) {
+                            // padded taps hold x = 0, so XOR counted their weight bits: take them back out
+                            int mismatches = bitConv.popXor(window, 0, wb, o * len, len) - skipped;
+                            sum = valid * ci - 2 * mismatches;
+                        } else {
+                            sum = 2 * bitConv.popAnd(window, 0, wb, o * len, len) - (totalPop[o] - skipped);
+                        }
+                        float s = sc == null ? 1f : sc[o], b = bi == null ? 0f : bi[o];
+                        ya[((n * co + o) * ho + oy) * wo + ox] = Math.fma(sum, s, b);
                     }
                 }
             }

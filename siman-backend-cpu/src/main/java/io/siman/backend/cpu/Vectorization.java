@@ -30,4 +30,11 @@ final class Vectorization {
         }
         return VectorGemm.INSTANCE;
     }
+
+    static BitConv bitConv(java.util.Map<String, String> properties) {
+        if ("false".equalsIgnoreCase(properties.getOrDefault(PROPERTY, "true")) || !moduleAvailable()) {
+            return BitConv.SCALAR;
+        }
+        return VectorBitConv.INSTANCE;
+    }
 }

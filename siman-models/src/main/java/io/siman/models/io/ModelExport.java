@@ -108,6 +108,29 @@ public final class ModelExport {
         }
     }
 
+    /**
+     * A model of a zoo architecture with freshly initialized weights (for benchmarks): writes
+     * {@code dir/random.ckpt} and exports it to {@code dir/random.siman}.
+     */
+    public static Path randomModel(Backend backend, BinarizerRegistry binarizers, String architecture, String binarizer,
+                                   Encoding encoding, String dataset, long seed, Path dir) {
+        io.siman.models.data.Datasets.requireKnown(dataset);
+        TrainingConfig config = new TrainingConfig(architecture, dataset, binarizer, encoding, 1, 2, 0.1, 0.9, 5e-4, null, 0, seed, 0, 0);
+        int[] input = io.siman.models.data.Datasets.inputShape(dataset);
+        int classes = io.siman.models.data.Datasets.classes(dataset);
+        Path ckpt = dir.resolve("random.ckpt");
+        try (Network net = Models.build(backend, binarizers, config, input, classes)) {
+            Map<String, String> state = new LinkedHashMap<>();
+            state.put("epoch", "0");
+            state.put("input", input[0] + "x" + input[1] + "x" + input[2]);
+            state.put("classes", Integer.toString(classes));
+            new Checkpoint(config.toMap(), Map.of(), state, Models.snapshot(backend, net, null)).write(ckpt);
+        }
+        Path model = dir.resolve("random.siman");
+        export(backend, binarizers, ckpt, model);
+        return model;
+    }
+
     private static TensorTable.Entry entry(Backend backend, Tensor t) {
         return TensorTable.Entry.of(t.shape().dims(), backend.downloadFloats(t));
     }
@@ -129,9 +152,17 @@ public final class ModelExport {
 
     /** Builds the bitwise network of a model file and loads its bits, affines and full-precision tensors. */
     public static Network load(Backend backend, BinarizerRegistry binarizers, ModelFile mf, Path source) {
+        return load(backend, binarizers, mf, source, Zoo.Mode.BITWISE);
+    }
+
+    /** As {@link #load(Backend, BinarizerRegistry, ModelFile, Path)}, bitwise or as its float simulation. */
+    public static Network load(Backend backend, BinarizerRegistry binarizers, ModelFile mf, Path source, Zoo.Mode mode) {
+        if (mode == Zoo.Mode.TRAIN) {
+            throw new SimanException("a model file holds bits, not latent weights: it cannot be trained");
+        }
         ModelSpec spec = spec(mf, source);
         Zoo.requireKnown(spec.architecture());
-        Network net = Zoo.build(backend, spec, binarizers, true);
+        Network net = Zoo.build(backend, spec, binarizers, mode);
         try {
             Set<String> used = new HashSet<>();
             float zero = spec.encoding() == Encoding.PM1 ? -1f : 0f;

@@ -19,11 +19,18 @@ import io.siman.api.TrainingProgress;
 public final class BitwiseConv2d extends LayerBase {
     final int inChannels, outChannels, kernel, stride, padding;
     final Encoding encoding;
+    private final boolean simulate;
     private final Tensor bits, scale, bias;
-    private final Work mean = work(), packed = work(), out = work();
+    private Tensor effective;
+    private final Work mean = work(), packed = work(), out = work(), z = work(), invStd = work(), signs = work(), sums = work();
+    private Shape lastInput;
 
+    /**
+     * @param simulate run the same layer as a float simulation (standardize, sign, float convolution of the
+     *                 weights' bits, the same affine) instead of bit operations: the baseline of {@code siman bench}
+     */
     public BitwiseConv2d(Backend backend, String name, int inChannels, int outChannels, int kernel, int stride, int padding,
-                         Encoding encoding) {
+                         Encoding encoding, boolean simulate) {
         super(backend, name);
         this.inChannels = inChannels;
         this.outChannels = outChannels;
@@ -31,6 +38,7 @@ public final class BitwiseConv2d extends LayerBase {
         this.stride = stride;
         this.padding = padding;
         this.encoding = encoding;
+        this.simulate = simulate;
         this.bits = own(backend.allocate(DType.INT64, Shape.of(outChannels, kernel, kernel, Shape.words(inChannels))));
         this.scale = own(backend.upload(Init.constant(outChannels, 1f), Shape.of(outChannels)));
         this.bias = own(backend.allocate(Shape.of(outChannels)));
@@ -73,8 +81,15 @@ public final class BitwiseConv2d extends LayerBase {
         if (effective.length != weightShape().size() || scaleValues.length != outChannels || biasValues.length != outChannels) {
             throw new ShapeMismatchException(name() + ": bits or affine of the wrong size");
         }
-        try (Tensor e = backend.upload(effective, weightShape())) {
-            k.packWeights(e, bits);
+        if (this.effective == null) {
+            this.effective = own(backend.allocate(weightShape()));
+        }
+        backend.write(this.effective, effective);
+        k.packWeights(this.effective, bits);
+        if (!simulate) {
+            // the bitwise layer keeps bits only
+            this.effective.close();
+            this.effective = null;
         }
         backend.write(scale, scaleValues);
         backend.write(bias, biasValues);
@@ -85,9 +100,31 @@ public final class BitwiseConv2d extends LayerBase {
         return Conv2d.geometry(name(), input, inChannels, outChannels, kernel, stride, padding).outputShape();
     }
 
+    /** Whether this layer runs as a float simulation. */
+    public boolean simulated() {
+        return simulate;
+    }
+
+    /** The input shape of the last forward, null before the first. */
+    public Shape lastInputShape() {
+        return lastInput;
+    }
+
     @Override
     public Tensor forward(Tensor x, TrainingProgress progress) {
         ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
+        lastInput = x.shape();
+        if (simulate) {
+            Tensor zt = z.get(x.shape());
+            k.rowStandardize(x, BinaryConv2d.ACTIVATION_EPS, zt, mean.get(Shape.of(g.batch())), invStd.get(Shape.of(g.batch())));
+            Tensor xs = signs.get(x.shape());
+            k.sign(zt, xs);
+            Tensor c = sums.get(g.outputShape());
+            k.conv2dForward(g, xs, effective, c);
+            Tensor y = out.get(g.outputShape());
+            k.channelAffine(c, scale, bias, y);
+            return y;
+        }
         Tensor m = mean.get(Shape.of(g.batch()));
         k.rowMean(x, m);
         Tensor xb = packed.get(DType.INT64, g.packedInputShape());

@@ -87,7 +87,7 @@ public final class Network implements Layer {
         return n;
     }
 
-    /** Whether binarized convolutions run bitwise (a network loaded from a model file). */
+    /** Whether binarized convolutions are packed bits (a network loaded from a model file, run bitwise or simulated). */
     public boolean bitwise() {
         return bitwise;
     }

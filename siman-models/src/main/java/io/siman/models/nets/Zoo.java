@@ -45,16 +45,27 @@ public final class Zoo {
 
     /** Builds the network described by {@code spec} for training, its weights drawn from {@code spec.seed()}. */
     public static Network build(Backend backend, ModelSpec spec, BinarizerRegistry binarizers) {
-        return build(backend, spec, binarizers, false);
+        return build(backend, spec, binarizers, Mode.TRAIN);
+    }
+
+    /** What the binarized convolutions of a built network are. */
+    public enum Mode {
+        /** Latent weights, binarized each step: for training (and float evaluation of checkpoints). */
+        TRAIN,
+        /** Packed bits run with bit operations: a loaded model file. */
+        BITWISE,
+        /** The same layers as {@link #BITWISE}, computed in float: the baseline of benchmarks. */
+        SIMULATED
     }
 
     /**
-     * Builds the network; with {@code bitwise}, every binarized convolution and the batch norm that follows it
-     * become one {@link BitwiseConv2d} (bits and folded affine, to be loaded) and an {@link Identity}.
+     * Builds the network; except in {@link Mode#TRAIN}, every binarized convolution and the batch norm that
+     * follows it become one {@link BitwiseConv2d} (bits and folded affine, to be loaded) and an {@link Identity}.
      */
-    public static Network build(Backend backend, ModelSpec spec, BinarizerRegistry binarizers, boolean bitwise) {
+    public static Network build(Backend backend, ModelSpec spec, BinarizerRegistry binarizers, Mode mode) {
         requireKnown(spec.architecture());
-        Builder b = new Builder(backend, binarizers.get(spec.binarizer()), spec, bitwise);
+        boolean bitwise = mode != Mode.TRAIN;
+        Builder b = new Builder(backend, binarizers.get(spec.binarizer()), spec, bitwise, mode == Mode.SIMULATED);
         Sequential root = new Sequential(backend, spec.architecture());
         try {
             switch (spec.architecture()) {
@@ -77,15 +88,16 @@ public final class Zoo {
         final Binarizer binarizer;
         final ModelSpec spec;
         final SplittableRandom rnd;
-        final boolean bitwise;
+        final boolean bitwise, simulate;
         final java.util.Map<String, String> normAfter = new java.util.LinkedHashMap<>();
 
-        Builder(Backend backend, Binarizer binarizer, ModelSpec spec, boolean bitwise) {
+        Builder(Backend backend, Binarizer binarizer, ModelSpec spec, boolean bitwise, boolean simulate) {
             this.backend = backend;
             this.binarizer = binarizer;
             this.spec = spec;
             this.rnd = new SplittableRandom(spec.seed());
             this.bitwise = bitwise && binarizer.binarizesActivations();
+            this.simulate = simulate;
         }
 
         /** A binarized convolution and the batch norm right after it: {conv, norm}; fused when bitwise. */
@@ -103,11 +115,11 @@ public final class Zoo {
                 normAfter.put(conv, norm);
             }
             if (bitwise && !adjacentNorm) {
-                return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding()),
+                return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding(), simulate),
                         new BatchNorm(backend, norm, out, gamma)};
             }
             if (bitwise) {
-                return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding()), new Identity(backend, norm)};
+                return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding(), simulate), new Identity(backend, norm)};
             }
             BinaryConv2d c = new BinaryConv2d(backend, conv, in, out, k, stride, pad, binarizer, spec.encoding(), init, rnd);
             BatchNorm b = new BatchNorm(backend, norm, out, gamma);

@@ -1,0 +1,141 @@
+package io.siman.cli;
+
+import io.siman.api.Encoding;
+import io.siman.api.SimanException;
+import io.siman.models.Siman;
+import io.siman.models.bench.InferenceBenchmark;
+import io.siman.models.io.ModelExport;
+import io.siman.models.io.ModelFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code siman bench}: float simulation against the bitwise engine, side by side, on the same inputs. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures, in one run and after warm-up, the float simulation and the bitwise engine of a model on the same inputs:",
+                "images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model-file", paramLabel = "FILE", description = "A model written by 'siman export'.")
+    Path modelFile;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "Or a zoo network with random weights (resnet20, vgg-small, ...).")
+    String model;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", paramLabel = "NAME",
+            description = "Input shape and classes for --model (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--binarizer", defaultValue = "siman", paramLabel = "NAME", description = "Binarizer for --model (default: ${DEFAULT-VALUE}).")
+    String binarizer;
+
+    @Option(names = "--encoding", defaultValue = "pm1", paramLabel = "ENC", description = "Encoding for --model (default: ${DEFAULT-VALUE}).")
+    String encoding;
+
+    @Option(names = "--batches", defaultValue = "1,64", split = ",", paramLabel = "N", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    int[] batches;
+
+    @Option(names = "--seconds", defaultValue = "2", paramLabel = "S", description = "Measuring time per network and batch size (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--json", description = "Print a JSON array, one object per batch size.")
+    boolean json;
+
+    @Option(names = "--quiet", description = "No progress lines.")
+    boolean quiet;
+
+    @Mixin
+    BackendOption backendOption;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((modelFile == null) == (model == null)) {
+            throw new SimanException("give exactly one of --model-file and --model");
+        }
+        if (!(seconds > 0)) {
+            throw new SimanException("--seconds must be positive");
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+            Path file = modelFile;
+            Path tmp = null;
+            try {
+                if (model != null) {
+                    tmp = Files.createTempDirectory("siman-bench");
+                    file = ModelExport.randomModel(siman.backend(), siman.binarizers(), model, binarizer, Encoding.fromId(encoding),
+                            dataset, 1, tmp);
+                }
+                ModelFile mf = ModelFile.read(file);
+                List<InferenceBenchmark.Result> results = InferenceBenchmark.run(siman.backend(), siman.binarizers(), mf, file,
+                        batches, seconds, line -> {
+                            if (!quiet && !json) {
+                                err.println("  measuring " + line);
+                                err.flush();
+                            }
+                        });
+                if (json) {
+                    List<Object> rows = new ArrayList<>();
+                    for (InferenceBenchmark.Result r : results) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("batch", r.batch());
+                        m.put("threads", r.threads());
+                        m.put("backend", r.backend());
+                        m.put("model", model != null ? model : file.toString());
+                        m.put("float_images_per_second", r.floatImagesPerSecond());
+                        m.put("bitwise_images_per_second", r.bitwiseImagesPerSecond());
+                        m.put("speedup", r.speedup());
+                        List<Object> layers = new ArrayList<>();
+                        for (InferenceBenchmark.LayerTiming l : r.layers()) {
+                            Map<String, Object> lm = new LinkedHashMap<>();
+                            lm.put("name", l.name());
+                            lm.put("shape", l.shape());
+                            lm.put("float_ms", l.floatMs());
+                            lm.put("bitwise_ms", l.bitwiseMs());
+                            lm.put("speedup", l.speedup());
+                            layers.add(lm);
+                        }
+                        m.put("layers", layers);
+                        rows.add(m);
+                    }
+                    o.println(Json.write(rows));
+                } else {
+                    for (InferenceBenchmark.Result r : results) {
+                        o.println(String.format(Locale.ROOT, "batch %d (%s, %d threads): float simulation %.1f images/s, bitwise %.1f images/s, speed-up %.2fx",
+                                r.batch(), r.backend(), r.threads(), r.floatImagesPerSecond(), r.bitwiseImagesPerSecond(), r.speedup()));
+                        for (InferenceBenchmark.LayerTiming l : r.layers()) {
+                            o.println(String.format(Locale.ROOT, "  %-22s %-18s float %9.3f ms  bitwise %9.3f ms  %6.2fx",
+                                    l.name(), l.shape(), l.floatMs(), l.bitwiseMs(), l.speedup()));
+                        }
+                    }
+                }
+                o.flush();
+            } finally {
+                if (tmp != null) {
+                    try (var s = Files.list(tmp)) {
+                        for (Path p : s.toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                    }
+                    Files.deleteIfExists(tmp);
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,67 @@
+package io.siman.cli;
+
+import io.siman.models.Siman;
+import io.siman.models.io.ModelExport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code siman export}: compiles a checkpoint into a deployable model with 1-bit binarized weights. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Compiles a checkpoint into a model file: binarized weights packed one bit each (64-bit words per output channel),",
+                "alpha and the following batch norm folded into one per-channel affine, full-precision layers as float32."})
+final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by 'siman train'.")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The model file to write (for example r20.siman).")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON object with the sizes.")
+    boolean json;
+
+    @Mixin
+    BackendOption backendOption;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+            ModelExport.Result r = ModelExport.export(siman.backend(), siman.binarizers(), checkpoint, out);
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("file", out.toString());
+                m.put("file_bytes", r.fileBytes());
+                m.put("float32_parameter_bytes", r.float32Bytes());
+                m.put("compression", r.float32Bytes() / (double) r.fileBytes());
+                m.put("binarized_layers", r.bitwiseLayers());
+                m.put("binarized_float32_bytes", r.binarizedFloat32Bytes());
+                m.put("binarized_bit_bytes", r.bitBytes());
+                o.println(Json.write(m));
+            } else {
+                o.println(String.format(Locale.ROOT, "wrote %s: %s (float32 parameters: %s, %.1fx smaller); %d binarized layers: %s of bits for %s of float32 weights (%.1fx)",
+                        out, bytes(r.fileBytes()), bytes(r.float32Bytes()), r.float32Bytes() / (double) r.fileBytes(), r.bitwiseLayers(),
+                        bytes(r.bitBytes()), bytes(r.binarizedFloat32Bytes()), r.binarizedFloat32Bytes() / (double) Math.max(1, r.bitBytes())));
+            }
+            o.flush();
+        }
+        return 0;
+    }
+
+    static String bytes(long n) {
+        return n >= 1 << 20 ? String.format(Locale.ROOT, "%.2f MiB", n / (double) (1 << 20))
+                : n >= 1 << 10 ? String.format(Locale.ROOT, "%.1f KiB", n / 1024.0) : n + " B";
+    }
+}

@@ -1,0 +1,114 @@
+package io.siman.models.bench;
+
+import io.siman.api.Backend;
+import io.siman.api.BinarizerRegistry;
+import io.siman.api.Shape;
+import io.siman.api.SimanException;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
+import io.siman.models.io.ModelExport;
+import io.siman.models.io.ModelFile;
+import io.siman.models.layers.BitwiseConv2d;
+import io.siman.models.layers.Init;
+import io.siman.models.nets.Network;
+import io.siman.models.nets.Zoo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Measures, in one run and on the same inputs, a model's float simulation and its bitwise engine: whole
+ * network images per second and, per binarized layer, milliseconds per batch. Both networks are loaded from
+ * the same model file; their logits are checked to be equal before anything is timed.
+ */
+public final class InferenceBenchmark {
+    /** One binarized layer at one batch size. */
+    public record LayerTiming(String name, String shape, double floatMs, double bitwiseMs) {
+        public double speedup() {
+            return floatMs / bitwiseMs;
+        }
+    }
+
+    /** One batch size. */
+    public record Result(int batch, int threads, String backend, double floatImagesPerSecond, double bitwiseImagesPerSecond,
+                         List<LayerTiming> layers) {
+        public double speedup() {
+            return bitwiseImagesPerSecond / floatImagesPerSecond;
+        }
+    }
+
+    private InferenceBenchmark() {
+    }
+
+    /**
+     * @param seconds  measuring time per network and batch size (warm-up comes on top)
+     * @param progress receives one line per step, for a progress display
+     */
+    public static List<Result> run(Backend backend, BinarizerRegistry binarizers, ModelFile model, Path source,
+                                   int[] batches, double seconds, Consumer<String> progress) {
+        List<Result> results = new ArrayList<>();
+        try (Network simulated = ModelExport.load(backend, binarizers, model, source, Zoo.Mode.SIMULATED);
+             Network bitwise = ModelExport.load(backend, binarizers, model, source, Zoo.Mode.BITWISE)) {
+            if (bitwise.layers(BitwiseConv2d.class).isEmpty()) {
+                throw new SimanException(source + " has no binarized layers to run bitwise (binarizer " + model.header().get("binarizer") + ")");
+            }
+            SplittableRandom rnd = new SplittableRandom(42);
+            for (int batch : batches) {
+                if (batch < 1) {
+                    throw new SimanException("batch sizes must be positive, got " + batch);
+                }
+                Shape in = bitwise.inputShape(batch);
+                try (Tensor x = backend.upload(Init.normal(rnd, in.intSize(), 1), in)) {
+                    float[] a = backend.downloadFloats(simulated.forward(x, TrainingProgress.EVAL));
+                    float[] b = backend.downloadFloats(bitwise.forward(x, TrainingProgress.EVAL));
+                    if (!Arrays.equals(a, b)) {
+                        throw new SimanException("bitwise and float logits differ at batch " + batch + ": the backend breaks the kernel contract");
+                    }
+                    progress.accept("batch " + batch + ": whole network, float simulation");
+                    double floatIps = batch / time(() -> simulated.forward(x, TrainingProgress.EVAL), seconds);
+                    progress.accept("batch " + batch + ": whole network, bitwise");
+                    double bitIps = batch / time(() -> bitwise.forward(x, TrainingProgress.EVAL), seconds);
+                    List<LayerTiming> layers = new ArrayList<>();
+                    Map<String, BitwiseConv2d> simByName = simulated.layers(BitwiseConv2d.class).stream()
+                            .collect(Collectors.toMap(BitwiseConv2d::name, l -> l));
+                    for (BitwiseConv2d layer : bitwise.layers(BitwiseConv2d.class)) {
+                        BitwiseConv2d sim = simByName.get(layer.name());
+                        Shape shape = layer.lastInputShape();
+                        progress.accept("batch " + batch + ": layer " + layer.name());
+                        try (Tensor lx = backend.upload(Init.normal(rnd, shape.intSize(), 1), shape)) {
+                            double f = time(() -> sim.forward(lx, TrainingProgress.EVAL), seconds / 10);
+                            double bt = time(() -> layer.forward(lx, TrainingProgress.EVAL), seconds / 10);
+                            layers.add(new LayerTiming(layer.name(), layer.inChannels() + "->" + layer.outChannels() + " "
+                                    + shape.dim(2) + "x" + shape.dim(3) + (layer.stride() > 1 ? " /" + layer.stride() : ""), f * 1e3, bt * 1e3));
+                        }
+                    }
+                    results.add(new Result(batch, backend.threads(), backend.name(), floatIps, bitIps, layers));
+                }
+            }
+        }
+        return results;
+    }
+
+    /** Seconds per call: warms up, then repeats for at least {@code seconds} (and at least 3 calls), keeping the mean. */
+    static double time(Runnable r, double seconds) {
+        long warm = System.nanoTime();
+        int warmCalls = 0;
+        while (warmCalls < 3 || System.nanoTime() - warm < seconds * 0.3e9) {
+            r.run();
+            warmCalls++;
+        }
+        long t0 = System.nanoTime();
+        int calls = 0;
+        while (calls < 3 || System.nanoTime() - t0 < seconds * 1e9) {
+            r.run();
+            calls++;
+        }
+        return (System.nanoTime() - t0) / 1e9 / calls;
+    }
+}

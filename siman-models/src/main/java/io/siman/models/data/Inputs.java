@@ -1,0 +1,123 @@
+package io.siman.models.data;
+
+import io.siman.api.InvalidDataException;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Images to predict on, converted to a model's input the way its dataset's test images are: an IDX images
+ * file, or PNG/JPEG files (a file or a folder of them) resized to the dataset's image size, in grey or colour.
+ */
+public final class Inputs {
+    /** One image ready for the network. */
+    public record Image(String name, float[] values) {
+    }
+
+    private Inputs() {
+    }
+
+    public static List<Image> load(Path path, String dataset, int channels) {
+        Datasets.requireKnown(dataset);
+        if (Files.isDirectory(path)) {
+            List<Image> all = new ArrayList<>();
+            try (Stream<Path> s = Files.list(path)) {
+                for (Path f : s.filter(Inputs::isPicture).sorted().toList()) {
+                    all.add(picture(f, dataset, channels));
+                }
+            } catch (IOException e) {
+                throw new InvalidDataException(path + ": cannot list (" + e.getMessage() + ")", e);
+            }
+            if (all.isEmpty()) {
+                throw new InvalidDataException(path + ": no PNG or JPEG images");
+            }
+            return all;
+        }
+        if (!Files.exists(path)) {
+            throw new InvalidDataException(path + ": no such file");
+        }
+        if (isPicture(path)) {
+            return List.of(picture(path, dataset, channels));
+        }
+        return idx(path, dataset, channels);
+    }
+
+    private static boolean isPicture(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+    }
+
+    private static Preprocessing preprocessing(String dataset) {
+        return switch (dataset) {
+            case "fashion-mnist" -> Preprocessing.FASHION_MNIST;
+            case "mnist" -> Preprocessing.MNIST;
+            case "cifar10" -> Preprocessing.CIFAR10;
+            default -> null;
+        };
+    }
+
+    /** Raw image side before padding: 28 for the MNISTs, 32 for CIFAR-10. */
+    private static int rawSize(String dataset) {
+        return dataset.equals("cifar10") ? 32 : 28;
+    }
+
+    private static List<Image> idx(Path file, String dataset, int channels) {
+        Preprocessing prep = preprocessing(dataset);
+        if (prep == null || channels != 1) {
+            throw new InvalidDataException(file + ": IDX input fits grey 28x28 models (fashion-mnist, mnist); give PNG or JPEG images");
+        }
+        IdxFiles.Idx idx = IdxFiles.read(file);
+        if (idx.dims().length != 3 || idx.dims()[1] > prep.outSize() || idx.dims()[2] > prep.outSize()) {
+            throw new InvalidDataException(file + ": expected an IDX file of images [n, h, w] no larger than " + prep.outSize());
+        }
+        int n = idx.dims()[0], h = idx.dims()[1], w = idx.dims()[2];
+        List<Image> all = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] v = new float[prep.outSize() * prep.outSize()];
+            prep.apply(idx.data(), i * h * w, 1, h, w, null, v, 0);
+            all.add(new Image(file.getFileName() + "#" + i, v));
+        }
+        return all;
+    }
+
+    private static Image picture(Path f, String dataset, int channels) {
+        BufferedImage img = ImageFolder.decode(f);
+        if (dataset.equals("imagenet")) {
+            float[] v = new float[3 * ImageFolder.SIZE * ImageFolder.SIZE];
+            ImageFolder.writeImage(img, null, v, 0);
+            return new Image(f.toString(), v);
+        }
+        Preprocessing prep = preprocessing(dataset);
+        int size = rawSize(dataset);
+        BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, size, size, null);
+        g.dispose();
+        byte[] raw = new byte[channels * size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = scaled.getRGB(x, y);
+                int r = rgb >> 16 & 0xff, gr = rgb >> 8 & 0xff, b = rgb & 0xff;
+                if (channels == 1) {
+                    raw[y * size + x] = (byte) Math.round(0.299 * r + 0.587 * gr + 0.114 * b);
+                } else {
+                    raw[y * size + x] = (byte) r;
+                    raw[size * size + y * size + x] = (byte) gr;
+                    raw[2 * size * size + y * size + x] = (byte) b;
+                }
+            }
+        }
+        float[] v = new float[channels * prep.outSize() * prep.outSize()];
+        prep.apply(raw, 0, channels, size, size, null, v, 0);
+        return new Image(f.toString(), v);
+    }
+}
