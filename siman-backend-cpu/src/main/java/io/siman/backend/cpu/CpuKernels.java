@@ -1295,45 +1295,51 @@ final class CpuKernels implements Kernels {
                 totalPop[o] += p;
             }
         }
-        // one task per (sample, output row): gather the window's words once, then every output channel
+        // one task per (sample, output row): gather the row's windows once (padding as zero words), then for
+        // each output channel sweep the row, so its weight words stay in L1 and the outputs are stored in order
         par.forRange(g.batch() * ho, (long) wo * co * len, (from, to) -> {
-            long[] window = new long[len];
-            int[] invalid = new int[taps];
+            long[] windows = new long[wo * len];
+            int[] correction = new int[wo * co];
+            int[] valid = new int[wo];
             for (int r = from; r < to; r++) {
                 int n = r / ho, oy = r % ho;
                 int xImg = n * h * w * words;
+                boolean anyInvalid = false;
                 for (int ox = 0; ox < wo; ox++) {
-                    int nInvalid = 0;
+                    int v = 0;
                     for (int ky = 0; ky < kh; ky++) {
                         int iy = oy * g.stride() - g.padding() + ky;
                         for (int kx = 0; kx < kw; kx++) {
                             int ix = ox * g.stride() - g.padding() + kx;
-                            int t = ky * kw + kx;
+                            int t = ky * kw + kx, at = ox * len + t * words;
                             if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                                Arrays.fill(window, t * words, (t + 1) * words, 0L);
-                                invalid[nInvalid++] = t;
+                                Arrays.fill(windows, at, at + words, 0L);
+                                // a padded tap holds x = 0: take its weight bits back out of XOR's count
+                                for (int o = 0; o < co; o++) {
+                                    correction[ox * co + o] += tapPop[o * taps + t];
+                                }
+                                anyInvalid = true;
                             } else {
-                                System.arraycopy(xb, xImg + (iy * w + ix) * words, window, t * words, words);
+                                System.arraycopy(xb, xImg + (iy * w + ix) * words, windows, at, words);
+                                v++;
                             }
                         }
                     }
-                    int valid = taps - nInvalid;
-                    for (int o = 0; o < co; o++) {
-                        int skipped = 0;
-                        for (int i = 0; i < nInvalid; i++) {
-                            skipped += tapPop[o * taps + invalid[i]];
-                        }
-                        int sum;
-                        if (pm1) {
-                            // padded taps hold x = 0, so XOR counted their weight bits: take them back out
-                            int mismatches = bitConv.popXor(window, 0, wb, o * len, len) - skipped;
-                            sum = valid * ci - 2 * mismatches;
-                        } else {
-                            sum = 2 * bitConv.popAnd(window, 0, wb, o * len, len) - (totalPop[o] - skipped);
-                        }
-                        float s = sc == null ? 1f : sc[o], b = bi == null ? 0f : bi[o];
-                        ya[((n * co + o) * ho + oy) * wo + ox] = Math.fma(sum, s, b);
+                    valid[ox] = v;
+                }
+                for (int o = 0; o < co; o++) {
+                    int wOff = o * len, yRow = ((n * co + o) * ho + oy) * wo;
+                    float s = sc == null ? 1f : sc[o], b = bi == null ? 0f : bi[o];
+                    for (int ox = 0; ox < wo; ox++) {
+                        int skipped = correction[ox * co + o];
+                        int sum = pm1
+                                ? valid[ox] * ci - 2 * (bitConv.popXor(windows, ox * len, wb, wOff, len) - skipped)
+                                : 2 * bitConv.popAnd(windows, ox * len, wb, wOff, len) - (totalPop[o] - skipped);
+                        ya[yRow + ox] = Math.fma(sum, s, b);
                     }
+                }
+                if (anyInvalid) {
+                    Arrays.fill(correction, 0);
                 }
             }
         });
