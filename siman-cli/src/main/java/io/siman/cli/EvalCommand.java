@@ -48,6 +48,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Evaluate only the first N test images (0: all).")
     int limit;
 
+    @Option(names = "--compare-checkpoint", paramLabel = "FILE",
+            description = "With --model-file: also run this checkpoint's float simulation and report how often the predictions agree.")
+    Path compareCheckpoint;
+
     @Option(names = "--json", description = "Print one JSON object: accuracy, top5, count, mode, backend, images_per_second.")
     boolean json;
 
@@ -87,6 +91,15 @@ final class EvalCommand implements Callable<Integer> {
                 int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
                 EvalResult r = Evaluation.run(backend, net, data, Evaluation.range(n), batch);
                 PrintWriter o = spec.commandLine().getOut();
+                Evaluation.Agreement agreement = null;
+                if (compareCheckpoint != null) {
+                    if (mf == null) {
+                        throw new io.siman.api.SimanException("--compare-checkpoint goes with --model-file");
+                    }
+                    try (Network reference = Models.fromCheckpoint(backend, siman.binarizers(), Checkpoint.read(compareCheckpoint), compareCheckpoint)) {
+                        agreement = Evaluation.agreement(backend, net, reference, data, Evaluation.range(n), batch);
+                    }
+                }
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("accuracy", r.accuracy());
@@ -98,11 +111,20 @@ final class EvalCommand implements Callable<Integer> {
                     m.put("images_per_second", r.imagesPerSecond());
                     m.put(ckpt != null ? "checkpoint" : "model_file", source.toString());
                     m.put("dataset", name);
+                    if (agreement != null) {
+                        m.put("agreement", agreement.fraction());
+                        m.put("identical_logits", agreement.identicalLogits());
+                        m.put("max_abs_logit_difference", agreement.maxAbsDifference());
+                    }
                     o.println(Json.write(m));
                 } else {
                     o.println(String.format(Locale.ROOT, "%s on %s (%d images, %s, backend %s): accuracy %.2f%%, top-5 %.2f%%, loss %.4f, %.0f images/s",
                             source, name, r.count(), mode.equals("bitwise") ? "bitwise" : "float simulation", backend.name(),
                             100 * r.accuracy(), 100 * r.top5(), r.loss(), r.imagesPerSecond()));
+                    if (agreement != null) {
+                        o.println(String.format(Locale.ROOT, "agreement with %s (float simulation): %.2f%% of predictions, %d of %d logit rows identical, largest logit difference %.3g",
+                                compareCheckpoint, 100 * agreement.fraction(), agreement.identicalLogits(), agreement.count(), agreement.maxAbsDifference()));
+                    }
                 }
                 o.flush();
             }

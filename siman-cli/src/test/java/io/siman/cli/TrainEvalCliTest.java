@@ -94,9 +94,11 @@ class TrainEvalCliTest {
         assertEquals(0, x.code(), x.err());
         assertTrue(x.out().contains("\"binarized_layers\": 18"), x.out());
         CliTest.Result f = run("eval", "--checkpoint", out.resolve("best.ckpt").toString(), "--data-dir", data.toString(), "--json");
-        CliTest.Result b = run("eval", "--model-file", model.toString(), "--data-dir", data.toString(), "--json");
+        CliTest.Result b = run("eval", "--model-file", model.toString(), "--data-dir", data.toString(), "--json",
+                "--compare-checkpoint", out.resolve("best.ckpt").toString());
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains("\"mode\": \"bitwise\""), b.out());
+        assertTrue(b.out().contains("\"agreement\": 1.0, \"identical_logits\": 40, \"max_abs_logit_difference\": 0.0"), b.out());
         String accuracy = f.out().substring(f.out().indexOf("\"accuracy\""), f.out().indexOf(", \"top5\""));
         assertTrue(b.out().contains(accuracy), "the same accuracy bitwise: " + accuracy + " in " + b.out());
 

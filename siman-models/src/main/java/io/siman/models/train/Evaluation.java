@@ -52,6 +52,42 @@ public final class Evaluation {
                 (System.nanoTime() - t0) / 1e9);
     }
 
+    /** How two networks agree on a dataset: predicted classes and logits. */
+    public record Agreement(int count, int samePrediction, int identicalLogits, double maxAbsDifference) {
+        public double fraction() {
+            return count == 0 ? 1 : samePrediction / (double) count;
+        }
+    }
+
+    /** Runs both networks on the same batches and compares their logits and predicted classes. */
+    public static Agreement agreement(Backend backend, Network a, Network b, Dataset data, int[] indices, int batch) {
+        int classes = a.spec().classes(), same = 0, identical = 0;
+        double maxDiff = 0;
+        try (Batches batches = new Batches(data, indices, batch, false, 0, 0)) {
+            while (batches.hasNext()) {
+                Batches.Batch bt = batches.next();
+                try (Tensor x = backend.upload(bt.images(), a.inputShape(bt.size()))) {
+                    float[] la = backend.downloadFloats(a.forward(x, TrainingProgress.EVAL));
+                    float[] lb = backend.downloadFloats(b.forward(x, TrainingProgress.EVAL));
+                    for (int i = 0; i < bt.size(); i++) {
+                        int pa = 0, pb = 0;
+                        boolean equal = true;
+                        for (int j = 0; j < classes; j++) {
+                            int at = i * classes + j;
+                            pa = la[at] > la[i * classes + pa] ? j : pa;
+                            pb = lb[at] > lb[i * classes + pb] ? j : pb;
+                            equal &= la[at] == lb[at];
+                            maxDiff = Math.max(maxDiff, Math.abs((double) la[at] - lb[at]));
+                        }
+                        same += pa == pb ? 1 : 0;
+                        identical += equal ? 1 : 0;
+                    }
+                }
+            }
+        }
+        return new Agreement(indices.length, same, identical, maxDiff);
+    }
+
     /** How many classes score above the label (ties count against it, after lower indices). */
     static int rankOfLabel(float[] scores, int off, int classes, int label) {
         float s = scores[off + label];
