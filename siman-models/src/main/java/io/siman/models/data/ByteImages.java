@@ -19,12 +19,7 @@ public final class ByteImages implements Dataset {
             throw new InvalidDataException(name + ": " + labels.length + " labels for " + pixels.length + " pixel values of "
                     + c + "x" + h + "x" + w + " images");
         }
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= classNames.size()) {
-                throw new InvalidDataException(name + ": label " + labels[i] + " of image " + i + " is outside 0.."
-                        + (classNames.size() - 1));
-            }
-        }
+        checkLabels(name, labels, classNames.size());
         this.name = name;
         this.pixels = pixels;
         this.labels = labels;
@@ -33,6 +28,15 @@ public final class ByteImages implements Dataset {
         this.w = w;
         this.classNames = List.copyOf(classNames);
         this.prep = prep;
+    }
+
+    /** Every label in {@code [0, classes)}, or a one-line error naming the dataset, the image and the label. */
+    static void checkLabels(String name, int[] labels, int classes) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new InvalidDataException(name + ": label " + labels[i] + " of image " + i + " is outside 0.." + (classes - 1));
+            }
+        }
     }
 
     /** The first {@code n} images (all when {@code n} is larger). */

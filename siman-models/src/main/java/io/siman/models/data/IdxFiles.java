@@ -95,10 +95,8 @@ public final class IdxFiles {
         int[] l = new int[lab.dims()[0]];
         for (int i = 0; i < l.length; i++) {
             l[i] = lab.data()[i] & 0xff;
-            if (l[i] >= classNames.size()) {
-                throw new InvalidDataException(labels + ": label " + l[i] + " of image " + i + " is outside 0.." + (classNames.size() - 1));
-            }
         }
+        ByteImages.checkLabels(labels.toString(), l, classNames.size());
         return new ByteImages(name, img.data(), l, 1, img.dims()[1], img.dims()[2], classNames, prep);
     }
 }

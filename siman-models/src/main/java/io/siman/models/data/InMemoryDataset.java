@@ -17,11 +17,7 @@ public final class InMemoryDataset implements Dataset {
         if ((long) labels.length * c * h * w != images.length) {
             throw new InvalidDataException(name + ": " + images.length + " values do not make " + labels.length + " images of " + c + "x" + h + "x" + w);
         }
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= classNames.size()) {
-                throw new InvalidDataException(name + ": label " + labels[i] + " of image " + i + " is outside 0.." + (classNames.size() - 1));
-            }
-        }
+        ByteImages.checkLabels(name, labels, classNames.size());
         for (float v : images) {
             if (!Float.isFinite(v)) {
                 throw new InvalidDataException(name + ": images contain NaN or infinite values");
