@@ -41,11 +41,6 @@ final class CpuKernels implements Kernels {
         return gemm.describe();
     }
 
-    /** Which popcount path the binary convolution uses. */
-    String bitPath() {
-        return bitConv.describe();
-    }
-
     // ---------------------------------------------------------------- access and checks
 
     private float[] f(Tensor t) {

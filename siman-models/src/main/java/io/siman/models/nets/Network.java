@@ -17,13 +17,11 @@ import java.util.Map;
 public final class Network implements Layer {
     private final ModelSpec spec;
     private final Sequential root;
-    private final Map<String, String> normAfter;
     private final boolean bitwise;
 
-    Network(ModelSpec spec, Sequential root, Map<String, String> normAfter, boolean bitwise) {
+    Network(ModelSpec spec, Sequential root, boolean bitwise) {
         this.spec = spec;
         this.root = root;
-        this.normAfter = Map.copyOf(normAfter);
         this.bitwise = bitwise;
         Shape out = root.outputShape(inputShape(1));
         if (!out.equals(Shape.of(1, spec.classes()))) {
@@ -90,11 +88,6 @@ public final class Network implements Layer {
     /** Whether binarized convolutions are packed bits (a network loaded from a model file, run bitwise or simulated). */
     public boolean bitwise() {
         return bitwise;
-    }
-
-    /** The name of the batch norm that follows each binarized convolution (folded into it at export). */
-    public Map<String, String> normAfter() {
-        return normAfter;
     }
 
     /** The binarized convolutions of a training network, in forward order. */

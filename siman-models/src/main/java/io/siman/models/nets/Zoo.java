@@ -76,7 +76,7 @@ public final class Zoo {
                 case "resnet34-imagenet" -> b.resnetImagenet(root, new int[]{3, 4, 6, 3});
                 default -> throw new IllegalStateException(spec.architecture());
             }
-            return new Network(spec, root, b.normAfter, bitwise && b.binarizer.binarizesActivations());
+            return new Network(spec, root, bitwise && b.binarizer.binarizesActivations());
         } catch (RuntimeException e) {
             root.close();
             throw e;
@@ -89,7 +89,6 @@ public final class Zoo {
         final ModelSpec spec;
         final SplittableRandom rnd;
         final boolean bitwise, simulate;
-        final java.util.Map<String, String> normAfter = new java.util.LinkedHashMap<>();
 
         Builder(Backend backend, Binarizer binarizer, ModelSpec spec, boolean bitwise, boolean simulate) {
             this.backend = backend;
@@ -111,9 +110,6 @@ public final class Zoo {
          */
         Layer[] binarized(String conv, String norm, int in, int out, int k, int stride, int pad, WeightInit init, float gamma,
                           boolean adjacentNorm) {
-            if (adjacentNorm) {
-                normAfter.put(conv, norm);
-            }
             if (bitwise && !adjacentNorm) {
                 return new Layer[]{new BitwiseConv2d(backend, conv, in, out, k, stride, pad, spec.encoding(), simulate),
                         new BatchNorm(backend, norm, out, gamma)};
