@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -778,18 +779,27 @@ public abstract class KernelsContract {
                 }
             }
         }
-        int n = 2, h = 2, w = 3;
-        Tensor x = random(1, n, ci, h, w), th = up(new float[]{0.1f, -0.2f}, n), xb = zeros(DType.INT64, Shape.of(n, h, w, 2));
-        k.packActivations(x, th, xb);
-        float[] xv = backend.downloadFloats(x);
-        long[] a = backend.downloadLongs(xb);
-        float[] thv = {0.1f, -0.2f};
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < h * w; p++) {
-                for (int c = 0; c < 128; c++) {
-                    boolean bit = (a[(i * h * w + p) * 2 + c / 64] >>> (c % 64) & 1L) == 1L;
-                    boolean expect = c < ci && xv[(i * ci + c) * h * w + p] >= thv[i];
-                    assertEquals(expect, bit, "activation bit n=" + i + " p=" + p + " c=" + c);
+        // small planes, and planes of several vectors with a remainder; one and several words per position
+        int[][] shapes = {{2, 70, 2, 3}, {2, 130, 5, 5}, {1, 64, 4, 4}, {3, 3, 9, 9}};
+        for (int[] sh : shapes) {
+            int n = sh[0], c = sh[1], h = sh[2], w = sh[3], words = Shape.words(c);
+            float[] thv = new float[n];
+            for (int i = 0; i < n; i++) {
+                thv[i] = (float) (rnd.nextDouble() - 0.5);
+            }
+            Tensor x = random(1, n, c, h, w), th = up(thv, n), xb = zeros(DType.INT64, Shape.of(n, h, w, words));
+            float[] xv = backend.downloadFloats(x);
+            xv[0] = thv[0]; // equal to the threshold: bit 1
+            backend.write(x, xv);
+            k.packActivations(x, th, xb);
+            long[] a = backend.downloadLongs(xb);
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < h * w; p++) {
+                    for (int ch = 0; ch < words * 64; ch++) {
+                        boolean bit = (a[(i * h * w + p) * words + ch / 64] >>> (ch % 64) & 1L) == 1L;
+                        boolean expect = ch < c && xv[(i * c + ch) * h * w + p] >= thv[i];
+                        assertEquals(expect, bit, "activation bit " + Arrays.toString(sh) + " n=" + i + " p=" + p + " c=" + ch);
+                    }
                 }
             }
         }
@@ -800,6 +810,9 @@ public abstract class KernelsContract {
         int[][] shapes = {
                 {2, 3, 5, 5, 4, 3, 1, 1}, {1, 70, 4, 4, 5, 3, 2, 1}, {2, 64, 3, 3, 3, 3, 1, 1},
                 {1, 130, 2, 3, 2, 1, 1, 0}, {3, 16, 6, 6, 8, 3, 2, 1}, {1, 1, 1, 1, 2, 3, 1, 1}, {2, 5, 7, 7, 3, 7, 2, 3},
+                // register tiles of vectorized kernels: several positions and channel groups, with remainders
+                {2, 130, 9, 9, 24, 3, 1, 1}, {1, 200, 10, 10, 40, 3, 2, 1}, {2, 64, 8, 8, 16, 3, 1, 1}, {1, 128, 6, 7, 33, 3, 1, 1},
+                {1, 256, 4, 4, 64, 1, 1, 0},
         };
         for (int[] sh : shapes) {
             ConvGeometry g = geometry(sh);

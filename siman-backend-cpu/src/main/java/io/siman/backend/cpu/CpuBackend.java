@@ -21,7 +21,7 @@ public final class CpuBackend implements Backend {
     CpuBackend(int threads, DeviceInfo device, java.util.Map<String, String> properties) {
         this.device = device;
         this.parallel = new Parallel(threads);
-        this.kernels = new CpuKernels(this, parallel, Vectorization.matMul(properties), Vectorization.bitConv(properties));
+        this.kernels = new CpuKernels(this, parallel, Vectorization.matMul(properties), Vectorization.bitKernels(properties));
     }
 
     /** "scalar" or "vector N-bit": the path the float kernels take. */
@@ -93,9 +93,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void write(Tensor dst, long[] data) {
-        long[] a = own(dst, DType.INT64).l;
+        CpuTensor t = own(dst, DType.INT64);
         checkLength(dst, data.length);
-        System.arraycopy(data, 0, a, 0, a.length);
+        System.arraycopy(data, 0, t.l, 0, t.l.length);
+        t.changed();
     }
 
     @Override

@@ -26,14 +26,14 @@ final class CpuKernels implements Kernels {
     private final CpuBackend backend;
     private final Parallel par;
     private final MatMul gemm;
-    private final BitConv bitConv;
+    private final BitKernels bits;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm, BitConv bitConv) {
+    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm, BitKernels bits) {
         this.backend = backend;
         this.par = parallel;
         this.gemm = gemm;
-        this.bitConv = bitConv;
+        this.bits = bits;
     }
 
     /** Which matrix-multiply path the float kernels use. */
@@ -53,6 +53,13 @@ final class CpuKernels implements Kernels {
 
     private long[] longs(Tensor t) {
         return backend.own(t, DType.INT64).l;
+    }
+
+    /** An INT64 tensor about to be written: marked changed, so nothing derived from its old bits is reused. */
+    private long[] longsOut(Tensor t) {
+        CpuTensor c = backend.own(t, DType.INT64);
+        c.changed();
+        return c.l;
     }
 
     private final ThreadLocal<float[]> callerScratch = ThreadLocal.withInitial(() -> new float[0]);
@@ -128,7 +135,7 @@ final class CpuKernels implements Kernels {
         Object d = switch (dst.dtype()) {
             case FLOAT32 -> f(dst);
             case INT32 -> ints(dst);
-            case INT64 -> longs(dst);
+            case INT64 -> longsOut(dst);
         };
         System.arraycopy(s, 0, d, 0, src.shape().intSize());
     }
@@ -951,13 +958,58 @@ final class CpuKernels implements Kernels {
 
     // ---------------------------------------------------------------- standardization
 
-    /** The row mean, rounded to float: the one reduction both the float and the bitwise paths threshold at. */
+    /**
+     * The row mean, rounded to float: the one reduction both the float and the bitwise paths threshold at.
+     * Eight interleaved partial sums, added in a fixed order at the end, keep eight additions in flight
+     * instead of waiting on one chain, and give the same bits on every path and thread count.
+     */
     private static float rowMeanOf(float[] x, int off, int n) {
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            s += x[off + i];
+        return (float) (sum8(x, off, n) / n);
+    }
+
+    /** {@code sum of x[i]} in double, as eight interleaved partial sums added in a fixed order. */
+    private static double sum8(float[] x, int off, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            int j = off + i;
+            s0 += x[j];
+            s1 += x[j + 1];
+            s2 += x[j + 2];
+            s3 += x[j + 3];
+            s4 += x[j + 4];
+            s5 += x[j + 5];
+            s6 += x[j + 6];
+            s7 += x[j + 7];
         }
-        return (float) (s / n);
+        for (; i < n; i++) {
+            s0 += x[off + i];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** {@code sum of (x[i] - mean)^2} in double, with the partial sums of {@link #sum8}. */
+    private static double squares8(float[] x, int off, int n, double mean) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            int j = off + i;
+            double d0 = x[j] - mean, d1 = x[j + 1] - mean, d2 = x[j + 2] - mean, d3 = x[j + 3] - mean;
+            double d4 = x[j + 4] - mean, d5 = x[j + 5] - mean, d6 = x[j + 6] - mean, d7 = x[j + 7] - mean;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+            s4 += d4 * d4;
+            s5 += d5 * d5;
+            s6 += d6 * d6;
+            s7 += d7 * d7;
+        }
+        for (; i < n; i++) {
+            double d = x[off + i] - mean;
+            s0 += d * d;
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     @Override
@@ -987,11 +1039,7 @@ final class CpuKernels implements Kernels {
             for (int i = from; i < to; i++) {
                 int off = i * n;
                 float mu = rowMeanOf(a, off, n);
-                double sq = 0;
-                for (int j = 0; j < n; j++) {
-                    double d = (double) a[off + j] - mu;
-                    sq += d * d;
-                }
+                double sq = squares8(a, off, n, mu);
                 double inv = 1.0 / Math.sqrt(sq / (n - 1) + eps);
                 for (int j = 0; j < n; j++) {
                     za[off + j] = (float) (((double) a[off + j] - mu) * inv);
@@ -1215,7 +1263,7 @@ final class CpuKernels implements Kernels {
         int words = Shape.words(ci);
         expect("packWeights", "bits", bits, Shape.of(co, kh, kw, words));
         float[] a = f(s);
-        long[] b = longs(bits);
+        long[] b = longsOut(bits);
         par.forRange(co, (long) ci * kh * kw, (from, to) -> {
             for (int o = from; o < to; o++) {
                 Arrays.fill(b, o * kh * kw * words, (o + 1) * kh * kw * words, 0L);
@@ -1236,28 +1284,9 @@ final class CpuKernels implements Kernels {
             throw new ShapeMismatchException("packActivations: input must be [N, C, H, W], got " + x.shape());
         }
         int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
-        int words = Shape.words(c);
         expect("packActivations", "threshold", threshold, Shape.of(n));
-        expect("packActivations", "bits", bits, Shape.of(n, h, w, words));
-        float[] a = f(x), th = f(threshold);
-        long[] b = longs(bits);
-        par.forRange(n, (long) c * h * w, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float t = th[i];
-                int bOff = i * h * w * words;
-                Arrays.fill(b, bOff, bOff + h * w * words, 0L);
-                for (int ch = 0; ch < c; ch++) {
-                    int aOff = (i * c + ch) * h * w;
-                    long bit = 1L << (ch & 63);
-                    int word = ch >>> 6;
-                    for (int p = 0; p < h * w; p++) {
-                        if (a[aOff + p] >= t) {
-                            b[bOff + p * words + word] |= bit;
-                        }
-                    }
-                }
-            }
-        });
+        expect("packActivations", "bits", bits, Shape.of(n, h, w, Shape.words(c)));
+        this.bits.packActivations(n, c, h * w, f(x), f(threshold), longsOut(bits), par);
     }
 
     @Override
@@ -1272,71 +1301,7 @@ final class CpuKernels implements Kernels {
         if (bias != null) {
             expect(op, "bias", bias, Shape.of(g.outChannels()));
         }
-        long[] xb = longs(xBits), wb = longs(wBits);
-        float[] ya = f(y), sc = scale == null ? null : f(scale), bi = bias == null ? null : f(bias);
-        int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth();
-        int kh = g.kernelH(), kw = g.kernelW(), ci = g.inChannels(), co = g.outChannels(), taps = kh * kw, len = taps * words;
-        boolean pm1 = encoding == Encoding.PM1;
-        // popcount of each output channel's weight bits per tap: corrects for taps that fall on padding
-        int[] tapPop = new int[co * taps];
-        int[] totalPop = new int[co];
-        for (int o = 0; o < co; o++) {
-            for (int t = 0; t < taps; t++) {
-                int p = 0;
-                for (int q = 0; q < words; q++) {
-                    p += Long.bitCount(wb[(o * taps + t) * words + q]);
-                }
-                tapPop[o * taps + t] = p;
-                totalPop[o] += p;
-            }
-        }
-        // one task per (sample, output row): gather the row's windows once (padding as zero words), then for
-        // each output channel sweep the row, so its weight words stay in L1 and the outputs are stored in order
-        par.forRange(g.batch() * ho, (long) wo * co * len, (from, to) -> {
-            long[] windows = new long[wo * len];
-            int[] correction = new int[wo * co];
-            int[] valid = new int[wo];
-            for (int r = from; r < to; r++) {
-                int n = r / ho, oy = r % ho;
-                int xImg = n * h * w * words;
-                boolean anyInvalid = false;
-                for (int ox = 0; ox < wo; ox++) {
-                    int v = 0;
-                    for (int ky = 0; ky < kh; ky++) {
-                        int iy = oy * g.stride() - g.padding() + ky;
-                        for (int kx = 0; kx < kw; kx++) {
-                            int ix = ox * g.stride() - g.padding() + kx;
-                            int t = ky * kw + kx, at = ox * len + t * words;
-                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                                Arrays.fill(windows, at, at + words, 0L);
-                                // a padded tap holds x = 0: take its weight bits back out of XOR's count
-                                for (int o = 0; o < co; o++) {
-                                    correction[ox * co + o] += tapPop[o * taps + t];
-                                }
-                                anyInvalid = true;
-                            } else {
-                                System.arraycopy(xb, xImg + (iy * w + ix) * words, windows, at, words);
-                                v++;
-                            }
-                        }
-                    }
-                    valid[ox] = v;
-                }
-                for (int o = 0; o < co; o++) {
-                    int wOff = o * len, yRow = ((n * co + o) * ho + oy) * wo;
-                    float s = sc == null ? 1f : sc[o], b = bi == null ? 0f : bi[o];
-                    for (int ox = 0; ox < wo; ox++) {
-                        int skipped = correction[ox * co + o];
-                        int sum = pm1
-                                ? valid[ox] * ci - 2 * (bitConv.popXor(windows, ox * len, wb, wOff, len) - skipped)
-                                : 2 * bitConv.popAnd(windows, ox * len, wb, wOff, len) - (totalPop[o] - skipped);
-                        ya[yRow + ox] = Math.fma(sum, s, b);
-                    }
-                }
-                if (anyInvalid) {
-                    Arrays.fill(correction, 0);
-                }
-            }
-        });
+        bits.binaryConv2d(g, encoding == Encoding.PM1, longs(xBits), backend.own(wBits, DType.INT64), scale == null ? null : f(scale),
+                bias == null ? null : f(bias), f(y), par);
     }
 }

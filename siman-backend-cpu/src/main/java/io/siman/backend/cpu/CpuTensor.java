@@ -14,6 +14,8 @@ final class CpuTensor implements Tensor {
     int[] i;
     long[] l;
     private volatile boolean closed;
+    /** Counts writes to an INT64 tensor, so kernels may keep what they derive from its bits until it changes. */
+    private volatile int version;
 
     CpuTensor(CpuBackend backend, DType dtype, Shape shape) {
         this.backend = backend;
@@ -40,6 +42,15 @@ final class CpuTensor implements Tensor {
     @Override
     public Backend backend() {
         return backend;
+    }
+
+    int version() {
+        return version;
+    }
+
+    /** Marks the contents as changed; every write to an INT64 tensor calls this. */
+    void changed() {
+        version++;
     }
 
     @Override

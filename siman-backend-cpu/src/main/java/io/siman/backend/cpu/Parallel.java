@@ -1,18 +1,24 @@
 package io.siman.backend.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Parallel loops over index ranges. Every caller partitions its work so that each output element is
- * written by one task in a fixed order; results therefore do not depend on the number of threads.
+ * Parallel loops over index ranges on {@code threads - 1} workers plus the calling thread. Every caller
+ * partitions its work so that each output element is written by one chunk in a fixed order; results
+ * therefore do not depend on the number of threads or on which thread ran a chunk.
+ *
+ * <p>Kernels are short (tens of microseconds at batch 1), so a loop must start fast: the caller publishes
+ * the loop, takes chunks itself, and workers that spin briefly before parking pick up the rest. One loop runs
+ * on the workers at a time; a caller that finds them busy (another thread using the same backend) runs its
+ * loop alone, which is what it would wait for anyway. A loop started inside a chunk runs inline.
  */
 final class Parallel implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
+    /** How long an idle worker polls for the next loop before parking, in nanoseconds. */
+    private static final long SPIN_NANOS = 50_000;
+    private static final ThreadLocal<Boolean> IN_CHUNK = ThreadLocal.withInitial(() -> false);
 
     /** Body of a loop over {@code [from, to)}. */
     @FunctionalInterface
@@ -20,19 +26,63 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** One published loop: chunks are claimed by index; the caller waits until all have finished. */
+    private static final class Loop {
+        final Range body;
+        final int n, chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger unfinished;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread caller;
+
+        Loop(Range body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.unfinished = new AtomicInteger(chunks);
+            this.caller = caller;
+        }
+
+        /** Runs chunks until none is left; returns when this thread can claim no more. */
+        void work() {
+            boolean outer = IN_CHUNK.get();
+            IN_CHUNK.set(true);
+            try {
+                for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                    try {
+                        if (failure.get() == null) {
+                            body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    } finally {
+                        if (unfinished.decrementAndGet() == 0) {
+                            LockSupport.unpark(caller);
+                        }
+                    }
+                }
+            } finally {
+                IN_CHUNK.set(outer);
+            }
+        }
+    }
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Thread[] workers;
+    private final AtomicReference<Loop> current = new AtomicReference<>();
+    private final AtomicInteger generation = new AtomicInteger();
+    private volatile boolean closed;
 
     Parallel(int threads) {
         this.threads = Math.max(1, threads);
         int id = POOLS.incrementAndGet();
-        AtomicInteger count = new AtomicInteger();
-        this.pool = this.threads == 1 ? null : new ForkJoinPool(this.threads, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("siman-cpu-" + id + "-" + count.incrementAndGet());
+        this.workers = new Thread[this.threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            Thread t = new Thread(this::workerLoop, "siman-cpu-" + id + "-" + (i + 1));
             t.setDaemon(true);
-            return t;
-        }, null, false);
+            workers[i] = t;
+            t.start();
+        }
     }
 
     int threads() {
@@ -48,41 +98,70 @@ final class Parallel implements AutoCloseable {
             return;
         }
         long total = (long) n * Math.max(1, costPerItem);
-        if (pool == null || n == 1 || total < 32_768 || ForkJoinTask.inForkJoinPool()) {
+        if (workers.length == 0 || n == 1 || total < 32_768 || IN_CHUNK.get() || closed) {
             body.run(0, n);
             return;
         }
         int chunks = (int) Math.min(n, Math.min(threads * 4L, Math.max(threads, total / 16_384)));
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
-        for (int c = 0; c < chunks; c++) {
-            int from = (int) ((long) n * c / chunks);
-            int to = (int) ((long) n * (c + 1) / chunks);
-            if (from < to) {
-                tasks.add(ForkJoinTask.adapt(() -> body.run(from, to)));
+        Loop loop = new Loop(body, n, chunks, Thread.currentThread());
+        if (!current.compareAndSet(null, loop)) {
+            body.run(0, n); // the workers serve another caller
+            return;
+        }
+        try {
+            generation.incrementAndGet();
+            for (Thread w : workers) {
+                LockSupport.unpark(w);
+            }
+            loop.work();
+            // the other chunks are about to finish: wait on the counter briefly before paying for a wake-up
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (loop.unfinished.get() > 0) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 100_000);
+                }
+            }
+        } finally {
+            current.set(null);
+        }
+        Throwable t = loop.failure.get();
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void workerLoop() {
+        int seen = generation.get();
+        while (!closed) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (generation.get() == seen && !closed) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            seen = generation.get();
+            Loop loop = current.get();
+            if (loop != null) {
+                loop.work();
             }
         }
-        pool.invoke(new ForkJoinTask<Void>() {
-            @Override
-            public Void getRawResult() {
-                return null;
-            }
-
-            @Override
-            protected void setRawResult(Void value) {
-            }
-
-            @Override
-            protected boolean exec() {
-                invokeAll(tasks);
-                return true;
-            }
-        });
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
         }
     }
 }

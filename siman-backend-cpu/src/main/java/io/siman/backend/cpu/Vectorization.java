@@ -31,10 +31,10 @@ final class Vectorization {
         return VectorGemm.INSTANCE;
     }
 
-    static BitConv bitConv(java.util.Map<String, String> properties) {
+    static BitKernels bitKernels(java.util.Map<String, String> properties) {
         if ("false".equalsIgnoreCase(properties.getOrDefault(PROPERTY, "true")) || !moduleAvailable()) {
-            return BitConv.SCALAR;
+            return ScalarBitKernels.INSTANCE;
         }
-        return VectorBitConv.INSTANCE;
+        return VectorBitKernels.INSTANCE;
     }
 }

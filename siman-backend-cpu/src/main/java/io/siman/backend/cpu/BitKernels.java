@@ -1,0 +1,70 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.ConvGeometry;
+
+/**
+ * The bit operations of bitwise inference: packing activations and the popcount convolution. A plain-Java
+ * implementation ({@link ScalarBitKernels}) and a Vector API one ({@link VectorBitKernels}) sit side by side;
+ * both produce exactly the same bits and the same integer sums, so they agree bit for bit.
+ *
+ * <p>What both share lives here: the per-tap popcounts of the weights, and which taps of a window fall on
+ * padding. A padded tap holds no input (neither +1 nor -1); a kernel that reads it as a zero word adds
+ * {@code popcount(w)} to an XOR count, which {@link #paddedPopcount} takes back out.
+ */
+abstract class BitKernels {
+    abstract String describe();
+
+    /**
+     * {@code bits[n, p, word]} bit {@code c % 64} of word {@code c / 64} is 1 where {@code x[n, c, p] >= threshold[n]};
+     * bits past {@code c} are 0.
+     */
+    abstract void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par);
+
+    /**
+     * The popcount convolution of the kernel contract ({@code Kernels.binaryConv2d}); {@code scale} and
+     * {@code bias} may be null.
+     */
+    abstract void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, float[] y, Parallel par);
+
+    /** Popcount of each output channel's weight words per tap: {@code [co * taps]}. */
+    static int[] tapPopcounts(ConvGeometry g, long[] wb) {
+        int taps = g.kernelH() * g.kernelW(), words = io.siman.api.Shape.words(g.inChannels()), co = g.outChannels();
+        int[] pop = new int[co * taps];
+        for (int o = 0; o < co; o++) {
+            for (int t = 0; t < taps; t++) {
+                int p = 0;
+                for (int q = 0; q < words; q++) {
+                    p += Long.bitCount(wb[(o * taps + t) * words + q]);
+                }
+                pop[o * taps + t] = p;
+            }
+        }
+        return pop;
+    }
+
+    /** First kernel offset whose input coordinate {@code out * stride - pad + k} is inside {@code [0, size)}. */
+    static int firstValidTap(int out, int stride, int pad) {
+        return Math.max(0, pad - out * stride);
+    }
+
+    /** One past the last kernel offset inside the input. */
+    static int endValidTap(int out, int stride, int pad, int size, int kernel) {
+        return Math.min(kernel, size + pad - out * stride);
+    }
+
+    /**
+     * Sum of {@code tapPop[o]} over the taps of output position {@code (oy, ox)} that fall on padding: what an
+     * XOR against zero words there added to the count.
+     */
+    static int paddedPopcount(int[] tapPop, int o, ConvGeometry g, int ky0, int ky1, int kx0, int kx1) {
+        int kh = g.kernelH(), kw = g.kernelW(), taps = kh * kw, s = 0;
+        for (int ky = 0; ky < kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) {
+                if (ky < ky0 || ky >= ky1 || kx < kx0 || kx >= kx1) {
+                    s += tapPop[o * taps + ky * kw + kx];
+                }
+            }
+        }
+        return s;
+    }
+}

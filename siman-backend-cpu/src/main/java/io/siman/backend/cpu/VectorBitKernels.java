@@ -1,0 +1,469 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.ConvGeometry;
+import io.siman.api.Shape;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Locale;
+
+/**
+ * The bit kernels with the Vector API: lane-wise XOR and BIT_COUNT (VPXORQ and VPOPCNTQ on AVX-512).
+ *
+ * <p>The convolution puts output channels in the lanes: the weights are re-laid out so that one vector holds
+ * the same 64 input channels of one tap for {@code LANES} consecutive output channels, and each input word is
+ * broadcast against it. The count of an output value then stays in its lane for the whole window (no
+ * horizontal sums), and a register tile of 4 output positions by 2 channel groups reuses every loaded vector
+ * four times and every broadcast twice. The input is copied once into a zero-padded frame, so the inner loop
+ * has no bounds tests; what the zero words add at padded taps is subtracted per position afterwards.
+ *
+ * <p>{@code zero-one} needs {@code popcount(x AND w)}; it is taken from the same XOR count through
+ * {@code 2 popcount(x AND w) - popcount(w) = popcount(x) - popcount(x XOR w)}, so both encodings share one
+ * loop. The plain path ({@link ScalarBitKernels}) computes the AND literally; the contract tests both.
+ */
+final class VectorBitKernels extends BitKernels {
+    private static final VectorSpecies<Long> LONGS = species(System.getProperty(VectorGemm.BITS_PROPERTY));
+    private static final int LANES = LONGS.length();
+    /** Floats with as many lanes as {@link #LONGS}: the epilogue converts counts to floats lane for lane. */
+    private static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * 32));
+    /** Packing compares floats and sets bits in 32-bit lanes of the same vector size. */
+    private static final VectorSpecies<Float> FLOATS32 = VectorSpecies.of(float.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
+    private static final int INT_LANES = INTS.length();
+    static final VectorBitKernels INSTANCE = new VectorBitKernels();
+
+    /** The zero-framed input, per calling thread (workers read it during the call). */
+    private final ThreadLocal<long[]> scratch = ThreadLocal.withInitial(() -> new long[0]);
+
+    private VectorBitKernels() {
+    }
+
+    private static VectorSpecies<Long> species(String bits) {
+        if (bits == null || bits.isBlank()) {
+            return LongVector.SPECIES_PREFERRED.length() >= 2 ? LongVector.SPECIES_PREFERRED : LongVector.SPECIES_128;
+        }
+        return switch (bits.trim().toLowerCase(Locale.ROOT)) {
+            case "64", "128" -> LongVector.SPECIES_128; // two lanes at least: a float mask of one lane does not exist
+            case "256" -> LongVector.SPECIES_256;
+            default -> LongVector.SPECIES_512;
+        };
+    }
+
+    @Override
+    String describe() {
+        return "vector " + LONGS.vectorBitSize() + "-bit";
+    }
+
+    // ---------------------------------------------------------------- packing
+
+    @Override
+    void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par) {
+        int words = Shape.words(c), vecEnd = plane - plane % INT_LANES;
+        par.forRange(n, (long) c * plane, (from, to) -> {
+            // two 32-bit halves per position; channel by channel, so the input streams in order and the
+            // halves being built stay in L1 (going position by position would touch 64 planes at once)
+            int[] halves = new int[2 * plane];
+            for (int i = from; i < to; i++) {
+                float t = threshold[i];
+                int xImg = i * c * plane, bImg = i * plane * words;
+                for (int q = 0; q < words; q++) {
+                    int c0 = q * 64, cn = Math.min(64, c - c0);
+                    Arrays.fill(halves, 0);
+                    for (int b = 0; b < cn; b++) {
+                        int half = (b >>> 5) * plane, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
+                        int p = 0;
+                        for (; p < vecEnd; p += INT_LANES) {
+                            VectorMask<Integer> ge = FloatVector.fromArray(FLOATS32, x, xo + p).compare(VectorOperators.GE, t).cast(INTS);
+                            IntVector.fromArray(INTS, halves, half + p).lanewise(VectorOperators.OR, bit, ge).intoArray(halves, half + p);
+                        }
+                        for (; p < plane; p++) {
+                            if (x[xo + p] >= t) {
+                                halves[half + p] |= bit;
+                            }
+                        }
+                    }
+                    for (int p = 0; p < plane; p++) {
+                        bits[bImg + p * words + q] = (halves[p] & 0xffffffffL) | ((long) halves[plane + p] << 32);
+                    }
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    @Override
+    void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, float[] y, Parallel par) {
+        int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth();
+        int pad = g.padding(), hp = h + 2 * pad, wp = w + 2 * pad, batch = g.batch(), ho = g.outHeight();
+        WeightPlan plan = plan(g, wBits);
+        Frame frame = plan.frame(g);
+        long[] xp = scratch(batch * hp * wp * words);
+        // input: a zero frame of width pad around every image
+        par.forRange(batch, (long) hp * wp * words, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                int base = n * hp * wp * words;
+                Arrays.fill(xp, base, base + hp * wp * words, 0L);
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(xb, (n * h + iy) * w * words, xp, base + ((iy + pad) * wp + pad) * words, w * words);
+                }
+            }
+        });
+        Convolution conv = new Convolution(g, pm1, xp, plan, frame, pm1 ? null : pixelPopcounts(g, xb), scale, bias, y);
+        int groups = plan.groups, pairs = (groups + 1) / 2;
+        par.forRange(batch * pairs * ho, (long) g.outWidth() * 2 * LANES * plan.len, (from, to) -> {
+            long[] counts = new long[8 * LANES];
+            float[] rowOut = new float[g.outWidth() * 2 * LANES];
+            for (int r = from; r < to; r++) {
+                int oy = r % ho, rest = r / ho, pair = rest % pairs, n = rest / pairs;
+                conv.row(n, oy, 2 * pair, Math.min(groups, 2 * pair + 2), counts, rowOut);
+            }
+        });
+    }
+
+    private long[] scratch(int n) {
+        long[] s = scratch.get();
+        if (s.length < n) {
+            s = new long[n];
+            scratch.set(s);
+        }
+        return s;
+    }
+
+    /**
+     * What a weight tensor's convolutions share, prepared on first use and kept while the tensor is unchanged
+     * (a loaded model runs the same bits on every call): the weights re-laid out as {@code [group][tap][word][lane]}
+     * (channels past {@code co} zero; their lanes are never stored), the popcount of every channel's bits per tap,
+     * and the padding tables of each input size seen.
+     */
+    private static final class WeightPlan {
+        final int version, co, kh, kw, words, len, groups;
+        final long[] wr;
+        final int[] tapPop;
+        private final Map<List<Integer>, Frame> frames = new ConcurrentHashMap<>();
+
+        WeightPlan(ConvGeometry g, long[] wb, int version) {
+            this.version = version;
+            this.co = g.outChannels();
+            this.kh = g.kernelH();
+            this.kw = g.kernelW();
+            this.words = Shape.words(g.inChannels());
+            this.len = kh * kw * words;
+            this.groups = (co + LANES - 1) / LANES;
+            this.wr = new long[groups * len * LANES];
+            for (int o = 0; o < co; o++) {
+                int grp = o / LANES, lane = o % LANES;
+                for (int j = 0; j < len; j++) {
+                    wr[(grp * len + j) * LANES + lane] = wb[o * len + j];
+                }
+            }
+            this.tapPop = tapPopcounts(g, wb);
+        }
+
+        boolean fits(ConvGeometry g, int tensorVersion) {
+            return version == tensorVersion && co == g.outChannels() && kh == g.kernelH() && kw == g.kernelW()
+                    && words == Shape.words(g.inChannels());
+        }
+
+        Frame frame(ConvGeometry g) {
+            return frames.computeIfAbsent(List.of(g.inHeight(), g.inWidth(), g.stride(), g.padding()), key -> new Frame(g, this));
+        }
+    }
+
+    private final Map<CpuTensor, WeightPlan> plans = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private WeightPlan plan(ConvGeometry g, CpuTensor wBits) {
+        int version = wBits.version();
+        WeightPlan plan = plans.get(wBits);
+        if (plan == null || !plan.fits(g, version)) {
+            plan = new WeightPlan(g, wBits.l, version);
+            plans.put(wBits, plan);
+        }
+        return plan;
+    }
+
+    /**
+     * The padding tables of one input size: for every kind of window position (which kernel rows and columns
+     * fall on padding) the number of valid taps and, per output channel, the popcount the zero frame added
+     * there; and each output row's and column's kind. Interior positions share one kind, with nothing to take back.
+     */
+    private static final class Frame {
+        final int colCases;
+        final int[] rowCase, colCase, valid;
+        final long[] padded;
+
+        Frame(ConvGeometry g, WeightPlan plan) {
+            int stride = g.stride(), pad = g.padding();
+            int[][] rows = cases(g.outHeight(), stride, pad, g.inHeight(), g.kernelH());
+            int[][] cols = cases(g.outWidth(), stride, pad, g.inWidth(), g.kernelW());
+            this.rowCase = rows[0];
+            this.colCase = cols[0];
+            int rowCases = rows[1].length / 2;
+            this.colCases = cols[1].length / 2;
+            this.valid = new int[rowCases * colCases];
+            this.padded = new long[rowCases * colCases * plan.groups * LANES];
+            for (int rc = 0; rc < rowCases; rc++) {
+                for (int cc = 0; cc < colCases; cc++) {
+                    int ky0 = rows[1][2 * rc], ky1 = rows[1][2 * rc + 1], kx0 = cols[1][2 * cc], kx1 = cols[1][2 * cc + 1];
+                    int at = rc * colCases + cc;
+                    valid[at] = (ky1 - ky0) * (kx1 - kx0);
+                    if (valid[at] < plan.kh * plan.kw) {
+                        for (int o = 0; o < plan.co; o++) {
+                            padded[at * plan.groups * LANES + o] = paddedPopcount(plan.tapPop, o, g, ky0, ky1, kx0, kx1);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** For each output coordinate its case id, and the cases as pairs (first, end) of valid kernel offsets. */
+        private static int[][] cases(int out, int stride, int pad, int size, int kernel) {
+            int[] of = new int[out];
+            List<Integer> ranges = new ArrayList<>();
+            for (int o = 0; o < out; o++) {
+                int first = firstValidTap(o, stride, pad), end = endValidTap(o, stride, pad, size, kernel), id = -1;
+                for (int c = 0; c < ranges.size() / 2; c++) {
+                    if (ranges.get(2 * c) == first && ranges.get(2 * c + 1) == end) {
+                        id = c;
+                    }
+                }
+                if (id < 0) {
+                    id = ranges.size() / 2;
+                    ranges.add(first);
+                    ranges.add(end);
+                }
+                of[o] = id;
+            }
+            return new int[][]{of, ranges.stream().mapToInt(Integer::intValue).toArray()};
+        }
+    }
+
+    /** Popcount of every input position's words: {@code [n * h * w]}, for the {@code zero-one} identity. */
+    private static int[] pixelPopcounts(ConvGeometry g, long[] xb) {
+        int words = Shape.words(g.inChannels()), positions = g.batch() * g.inHeight() * g.inWidth();
+        int[] pop = new int[positions];
+        for (int p = 0; p < positions; p++) {
+            int s = 0;
+            for (int q = 0; q < words; q++) {
+                s += Long.bitCount(xb[p * words + q]);
+            }
+            pop[p] = s;
+        }
+        return pop;
+    }
+
+    // an 8x8 transpose in three rounds of two-vector shuffles (used when vectors hold 8 floats)
+    private static final VectorShuffle<Float> PAIRS_LO = shuffle(0, 8, 1, 9, 4, 12, 5, 13), PAIRS_HI = shuffle(2, 10, 3, 11, 6, 14, 7, 15);
+    private static final VectorShuffle<Float> QUADS_LO = shuffle(0, 1, 8, 9, 4, 5, 12, 13), QUADS_HI = shuffle(2, 3, 10, 11, 6, 7, 14, 15);
+    private static final VectorShuffle<Float> HALVES_LO = shuffle(0, 1, 2, 3, 8, 9, 10, 11), HALVES_HI = shuffle(4, 5, 6, 7, 12, 13, 14, 15);
+
+    private static VectorShuffle<Float> shuffle(int... lanes) {
+        return FLOATS.length() == 8 ? VectorShuffle.fromValues(FLOATS, lanes) : null;
+    }
+
+    /** {@code dst[c * dstStride + x] = src[x * srcStride + c]} for an 8 by 8 block. */
+    private static void transpose8(float[] src, int at, int srcStride, float[] dst, int to, int dstStride) {
+        FloatVector r0 = FloatVector.fromArray(FLOATS, src, at), r1 = FloatVector.fromArray(FLOATS, src, at + srcStride);
+        FloatVector r2 = FloatVector.fromArray(FLOATS, src, at + 2 * srcStride), r3 = FloatVector.fromArray(FLOATS, src, at + 3 * srcStride);
+        FloatVector r4 = FloatVector.fromArray(FLOATS, src, at + 4 * srcStride), r5 = FloatVector.fromArray(FLOATS, src, at + 5 * srcStride);
+        FloatVector r6 = FloatVector.fromArray(FLOATS, src, at + 6 * srcStride), r7 = FloatVector.fromArray(FLOATS, src, at + 7 * srcStride);
+        FloatVector a0 = r0.rearrange(PAIRS_LO, r1), a1 = r0.rearrange(PAIRS_HI, r1), a2 = r2.rearrange(PAIRS_LO, r3), a3 = r2.rearrange(PAIRS_HI, r3);
+        FloatVector a4 = r4.rearrange(PAIRS_LO, r5), a5 = r4.rearrange(PAIRS_HI, r5), a6 = r6.rearrange(PAIRS_LO, r7), a7 = r6.rearrange(PAIRS_HI, r7);
+        FloatVector b0 = a0.rearrange(QUADS_LO, a2), b1 = a0.rearrange(QUADS_HI, a2), b2 = a1.rearrange(QUADS_LO, a3), b3 = a1.rearrange(QUADS_HI, a3);
+        FloatVector b4 = a4.rearrange(QUADS_LO, a6), b5 = a4.rearrange(QUADS_HI, a6), b6 = a5.rearrange(QUADS_LO, a7), b7 = a5.rearrange(QUADS_HI, a7);
+        b0.rearrange(HALVES_LO, b4).intoArray(dst, to);
+        b1.rearrange(HALVES_LO, b5).intoArray(dst, to + dstStride);
+        b2.rearrange(HALVES_LO, b6).intoArray(dst, to + 2 * dstStride);
+        b3.rearrange(HALVES_LO, b7).intoArray(dst, to + 3 * dstStride);
+        b0.rearrange(HALVES_HI, b4).intoArray(dst, to + 4 * dstStride);
+        b1.rearrange(HALVES_HI, b5).intoArray(dst, to + 5 * dstStride);
+        b2.rearrange(HALVES_HI, b6).intoArray(dst, to + 6 * dstStride);
+        b3.rearrange(HALVES_HI, b7).intoArray(dst, to + 7 * dstStride);
+    }
+
+    /** One call's operands, with the affine padded to whole channel groups; {@link #row} computes one output row. */
+    private static final class Convolution {
+        final ConvGeometry g;
+        final boolean pm1;
+        final long[] xp, wr, padded;
+        final int[] inputPop, rowCase, colCase, valid;
+        final float[] y, scale, bias;
+        final int groups, colCases;
+
+        Convolution(ConvGeometry g, boolean pm1, long[] xp, WeightPlan plan, Frame frame, int[] inputPop, float[] scale, float[] bias, float[] y) {
+            this.g = g;
+            this.pm1 = pm1;
+            this.xp = xp;
+            this.wr = plan.wr;
+            this.padded = frame.padded;
+            this.rowCase = frame.rowCase;
+            this.colCase = frame.colCase;
+            this.valid = frame.valid;
+            this.colCases = frame.colCases;
+            this.inputPop = inputPop;
+            this.y = y;
+            this.groups = plan.groups;
+            this.scale = new float[groups * LANES];
+            this.bias = new float[groups * LANES];
+            for (int o = 0; o < g.outChannels(); o++) {
+                this.scale[o] = scale == null ? 1f : scale[o];
+                this.bias[o] = bias == null ? 0f : bias[o];
+            }
+        }
+
+        void row(int n, int oy, int g0, int gEnd, long[] counts, float[] rowOut) {
+            int words = Shape.words(g.inChannels()), wo = g.outWidth(), stride = g.stride();
+            int kh = g.kernelH(), kw = g.kernelW(), len = kh * kw * words, rowWords = kw * words;
+            int hp = g.inHeight() + 2 * g.padding(), wp = g.inWidth() + 2 * g.padding();
+            int xImg = n * hp * wp * words, step = stride * words;
+            boolean two = gEnd - g0 == 2;
+            int ox = 0;
+            for (; ox + 4 <= wo; ox += 4) {
+                int x0 = xImg + (oy * stride * wp + ox * stride) * words;
+                if (two) {
+                    tile4x2(x0, step, wp * words, kh, rowWords, (g0 * len) * LANES, ((g0 + 1) * len) * LANES, counts);
+                    for (int p = 0; p < 4; p++) {
+                        finish(n, oy, ox + p, g0, counts, p * 2 * LANES, rowOut, (ox + p) * 2 * LANES);
+                        finish(n, oy, ox + p, g0 + 1, counts, (p * 2 + 1) * LANES, rowOut, ((ox + p) * 2 + 1) * LANES);
+                    }
+                } else {
+                    tile4x1(x0, step, wp * words, kh, rowWords, (g0 * len) * LANES, counts);
+                    for (int p = 0; p < 4; p++) {
+                        finish(n, oy, ox + p, g0, counts, p * LANES, rowOut, (ox + p) * 2 * LANES);
+                    }
+                }
+            }
+            for (; ox < wo; ox++) {
+                int x0 = xImg + (oy * stride * wp + ox * stride) * words;
+                for (int grp = g0; grp < gEnd; grp++) {
+                    tile1x1(x0, wp * words, kh, rowWords, (grp * len) * LANES, counts);
+                    finish(n, oy, ox, grp, counts, 0, rowOut, (ox * 2 + grp - g0) * LANES);
+                }
+            }
+            // the row holds [position][channel]; the output wants each channel's row contiguous
+            int co = g.outChannels(), ho = g.outHeight();
+            for (int grp = g0; grp < gEnd; grp++) {
+                int x = 0, yGroup = ((n * co + grp * LANES) * ho + oy) * wo, src = (grp - g0) * LANES;
+                if (LANES == 8 && (grp + 1) * LANES <= co) {
+                    for (; x + 8 <= wo; x += 8) {
+                        transpose8(rowOut, x * 2 * LANES + src, 2 * LANES, y, yGroup + x, ho * wo);
+                    }
+                }
+                for (int o = grp * LANES, oEnd = Math.min(co, (grp + 1) * LANES); o < oEnd; o++) {
+                    int yRow = yGroup + (o - grp * LANES) * ho * wo, at = src + o - grp * LANES;
+                    for (int xx = x; xx < wo; xx++) {
+                        y[yRow + xx] = rowOut[xx * 2 * LANES + at];
+                    }
+                }
+            }
+        }
+
+        /** XOR counts of 4 positions (input words {@code step} apart) by 2 channel groups, into {@code counts}. */
+        private void tile4x2(int x0, int step, int rowStride, int kh, int rowWords, int w0, int w1, long[] counts) {
+            LongVector a00 = LongVector.zero(LONGS), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            long[] x = xp, w = wr;
+            for (int ky = 0; ky < kh; ky++) {
+                int xr = x0 + ky * rowStride, wk = ky * rowWords;
+                for (int j = 0; j < rowWords; j++) {
+                    LongVector v0 = LongVector.fromArray(LONGS, w, w0 + (wk + j) * LANES);
+                    LongVector v1 = LongVector.fromArray(LONGS, w, w1 + (wk + j) * LANES);
+                    LongVector b0 = LongVector.broadcast(LONGS, x[xr + j]);
+                    LongVector b1 = LongVector.broadcast(LONGS, x[xr + step + j]);
+                    LongVector b2 = LongVector.broadcast(LONGS, x[xr + 2 * step + j]);
+                    LongVector b3 = LongVector.broadcast(LONGS, x[xr + 3 * step + j]);
+                    a00 = a00.add(b0.lanewise(VectorOperators.XOR, v0).lanewise(VectorOperators.BIT_COUNT));
+                    a01 = a01.add(b0.lanewise(VectorOperators.XOR, v1).lanewise(VectorOperators.BIT_COUNT));
+                    a10 = a10.add(b1.lanewise(VectorOperators.XOR, v0).lanewise(VectorOperators.BIT_COUNT));
+                    a11 = a11.add(b1.lanewise(VectorOperators.XOR, v1).lanewise(VectorOperators.BIT_COUNT));
+                    a20 = a20.add(b2.lanewise(VectorOperators.XOR, v0).lanewise(VectorOperators.BIT_COUNT));
+                    a21 = a21.add(b2.lanewise(VectorOperators.XOR, v1).lanewise(VectorOperators.BIT_COUNT));
+                    a30 = a30.add(b3.lanewise(VectorOperators.XOR, v0).lanewise(VectorOperators.BIT_COUNT));
+                    a31 = a31.add(b3.lanewise(VectorOperators.XOR, v1).lanewise(VectorOperators.BIT_COUNT));
+                }
+            }
+            a00.intoArray(counts, 0);
+            a01.intoArray(counts, LANES);
+            a10.intoArray(counts, 2 * LANES);
+            a11.intoArray(counts, 3 * LANES);
+            a20.intoArray(counts, 4 * LANES);
+            a21.intoArray(counts, 5 * LANES);
+            a30.intoArray(counts, 6 * LANES);
+            a31.intoArray(counts, 7 * LANES);
+        }
+
+        /** XOR counts of 4 positions by 1 channel group. */
+        private void tile4x1(int x0, int step, int rowStride, int kh, int rowWords, int w0, long[] counts) {
+            LongVector a0 = LongVector.zero(LONGS), a1 = a0, a2 = a0, a3 = a0;
+            long[] x = xp, w = wr;
+            for (int ky = 0; ky < kh; ky++) {
+                int xr = x0 + ky * rowStride, wk = ky * rowWords;
+                for (int j = 0; j < rowWords; j++) {
+                    LongVector v = LongVector.fromArray(LONGS, w, w0 + (wk + j) * LANES);
+                    a0 = a0.add(LongVector.broadcast(LONGS, x[xr + j]).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                    a1 = a1.add(LongVector.broadcast(LONGS, x[xr + step + j]).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                    a2 = a2.add(LongVector.broadcast(LONGS, x[xr + 2 * step + j]).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                    a3 = a3.add(LongVector.broadcast(LONGS, x[xr + 3 * step + j]).lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+                }
+            }
+            a0.intoArray(counts, 0);
+            a1.intoArray(counts, LANES);
+            a2.intoArray(counts, 2 * LANES);
+            a3.intoArray(counts, 3 * LANES);
+        }
+
+        /** XOR counts of 1 position by 1 channel group. */
+        private void tile1x1(int x0, int rowStride, int kh, int rowWords, int w0, long[] counts) {
+            LongVector a = LongVector.zero(LONGS);
+            long[] x = xp, w = wr;
+            for (int ky = 0; ky < kh; ky++) {
+                int xr = x0 + ky * rowStride, wk = ky * rowWords;
+                for (int j = 0; j < rowWords; j++) {
+                    a = a.add(LongVector.broadcast(LONGS, x[xr + j])
+                            .lanewise(VectorOperators.XOR, LongVector.fromArray(LONGS, w, w0 + (wk + j) * LANES))
+                            .lanewise(VectorOperators.BIT_COUNT));
+                }
+            }
+            a.intoArray(counts, 0);
+        }
+
+        /** Turns one group's XOR counts at one position into sums (spec section 3) and applies the affine. */
+        private void finish(int n, int oy, int ox, int grp, long[] counts, int at, float[] out, int outAt) {
+            int kind = rowCase[oy] * colCases + colCase[ox];
+            LongVector pop = LongVector.fromArray(LONGS, counts, at)
+                    .sub(LongVector.fromArray(LONGS, padded, (kind * groups + grp) * LANES));
+            LongVector sum = pm1 ? pop.mul(-2L).add((long) valid[kind] * g.inChannels())
+                    : LongVector.broadcast(LONGS, windowOnes(n, oy, ox)).sub(pop);
+            // counts are below 2^24, so the conversion is exact and the fma rounds once, as the scalar path does
+            ((FloatVector) sum.convertShape(VectorOperators.L2F, FLOATS, 0))
+                    .fma(FloatVector.fromArray(FLOATS, scale, grp * LANES), FloatVector.fromArray(FLOATS, bias, grp * LANES))
+                    .intoArray(out, outAt);
+        }
+
+        /** Ones of the input bits in the window of {@code (oy, ox)}, for the {@code zero-one} identity. */
+        private long windowOnes(int n, int oy, int ox) {
+            int h = g.inHeight(), w = g.inWidth(), stride = g.stride(), pad = g.padding(), s = 0;
+            int ky0 = firstValidTap(oy, stride, pad), ky1 = endValidTap(oy, stride, pad, h, g.kernelH());
+            int kx0 = firstValidTap(ox, stride, pad), kx1 = endValidTap(ox, stride, pad, w, g.kernelW());
+            for (int ky = ky0; ky < ky1; ky++) {
+                int row = (n * h + oy * stride - pad + ky) * w + ox * stride - pad;
+                for (int kx = kx0; kx < kx1; kx++) {
+                    s += inputPop[row + kx];
+                }
+            }
+            return s;
+        }
+    }
+}
