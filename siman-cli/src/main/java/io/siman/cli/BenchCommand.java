@@ -4,6 +4,7 @@ import io.siman.api.Encoding;
 import io.siman.api.SimanException;
 import io.siman.models.Siman;
 import io.siman.models.bench.InferenceBenchmark;
+import io.siman.models.bench.TrainingBenchmark;
 import io.siman.models.io.ModelExport;
 import io.siman.models.io.ModelFile;
 import picocli.CommandLine;
@@ -26,7 +27,8 @@ import java.util.concurrent.Callable;
 /** {@code siman bench}: float simulation against the bitwise engine, side by side, on the same inputs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures, in one run and after warm-up, the float simulation and the bitwise engine of a model on the same inputs:",
-                "images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios."})
+                "images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios.",
+                "With --train: whole training steps (augmented batches of the dataset, forward, backward, update) of a zoo network."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model-file", paramLabel = "FILE", description = "A model written by 'siman export'.")
     Path modelFile;
@@ -50,8 +52,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "S", description = "Measuring time per network and batch size (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--json", description = "Print a JSON array, one object per batch size.")
+    @Option(names = "--json", description = "Print JSON: an array with one object per batch size; with --train, one object.")
     boolean json;
+
+    @Option(names = "--train", description = "Time training steps of --model instead of inference.")
+    boolean train;
+
+    @Option(names = "--batch", defaultValue = "256", paramLabel = "N", description = "With --train: images per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "With --train: steps run before timing (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "With --train: steps timed (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --train: the dataset's folder (default: its standard location).")
+    Path dataDir;
 
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
@@ -64,6 +81,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (train) {
+            return trainingSteps();
+        }
         if ((modelFile == null) == (model == null)) {
             throw new SimanException("give exactly one of --model-file and --model");
         }
@@ -135,6 +155,40 @@ final class BenchCommand implements Callable<Integer> {
                     Files.deleteIfExists(tmp);
                 }
             }
+        }
+        return 0;
+    }
+
+    private int trainingSteps() {
+        if (model == null || modelFile != null) {
+            throw new SimanException("--train times a zoo network: give --model (and not --model-file)");
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+            TrainingBenchmark.Result r = TrainingBenchmark.run(siman.backend(), siman.binarizers(), model, binarizer, dataset, dataDir,
+                    batch, warmup, steps, line -> {
+                        if (!quiet && !json) {
+                            err.println("  " + line);
+                            err.flush();
+                        }
+                    });
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", r.model());
+                m.put("binarizer", r.binarizer());
+                m.put("train_images_per_second", r.imagesPerSecond());
+                m.put("seconds_per_step", r.seconds() / r.steps());
+                m.put("batch", r.batch());
+                m.put("threads", r.threads());
+                m.put("backend", r.backend());
+                m.put("steps", r.steps());
+                o.println(Json.write(m));
+            } else {
+                o.println(String.format(Locale.ROOT, "%s (%s), batch %d, %s, %d threads: %.1f training images/s (%.3f s per step, %d steps timed)",
+                        r.model(), r.binarizer(), r.batch(), r.backend(), r.threads(), r.imagesPerSecond(), r.seconds() / r.steps(), r.steps()));
+            }
+            o.flush();
         }
         return 0;
     }

@@ -1,14 +1,9 @@
 package io.siman.cli;
 
-import io.siman.api.Backend;
-import io.siman.api.Shape;
-import io.siman.api.Tensor;
-import io.siman.api.TrainingProgress;
 import io.siman.models.Siman;
 import io.siman.models.data.Inputs;
-import io.siman.models.io.ModelExport;
-import io.siman.models.io.ModelFile;
-import io.siman.models.nets.Network;
+import io.siman.models.inference.Predictor;
+import io.siman.models.nets.ModelSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +13,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,80 +53,54 @@ final class PredictCommand implements Callable<Integer> {
         if (batch < 1 || top < 1) {
             throw new io.siman.api.SimanException("--batch and --top must be positive");
         }
-        ModelFile mf = ModelFile.read(modelFile);
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
-            Backend backend = siman.backend();
-            try (Network net = ModelExport.load(backend, siman.binarizers(), mf, modelFile)) {
-                List<Inputs.Image> images = Inputs.load(input, mf.header().get("dataset"), net.spec().inChannels());
-                if (limit > 0 && images.size() > limit) {
-                    images = images.subList(0, limit);
-                }
-                String[] names = mf.header().getOrDefault("class-names", "").split("\\|");
-                int classes = net.spec().classes(), per = net.inputShape(1).intSize();
-                List<Object> out = new ArrayList<>();
-                PrintWriter o = spec.commandLine().getOut();
-                for (int from = 0; from < images.size(); from += batch) {
-                    int n = Math.min(batch, images.size() - from);
-                    float[] x = new float[n * per];
-                    for (int i = 0; i < n; i++) {
-                        System.arraycopy(images.get(from + i).values(), 0, x, i * per, per);
-                    }
-                    float[] logits;
-                    try (Tensor t = backend.upload(x, net.inputShape(n))) {
-                        logits = backend.downloadFloats(net.forward(t, TrainingProgress.EVAL));
-                    }
-                    for (int i = 0; i < n; i++) {
-                        double[] p = softmax(logits, i * classes, classes);
-                        Integer[] order = new Integer[classes];
-                        for (int c = 0; c < classes; c++) {
-                            order[c] = c;
-                        }
-                        Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
-                        List<Object> best = new ArrayList<>();
-                        StringBuilder line = new StringBuilder(images.get(from + i).name()).append(':');
-                        for (int r = 0; r < Math.min(top, classes); r++) {
-                            int c = order[r];
-                            String label = c < names.length && !names[c].isEmpty() ? names[c] : Integer.toString(c);
-                            Map<String, Object> m = new LinkedHashMap<>();
-                            m.put("class", c);
-                            m.put("label", label);
-                            m.put("probability", p[c]);
-                            best.add(m);
-                            line.append(String.format(Locale.ROOT, "  %s %.1f%%", label, 100 * p[c]));
-                        }
-                        if (json) {
-                            Map<String, Object> m = new LinkedHashMap<>();
-                            m.put("input", images.get(from + i).name());
-                            m.put("index", from + i);
-                            m.put("top", best);
-                            out.add(m);
-                        } else {
-                            o.println(line);
-                        }
-                    }
-                }
-                if (json) {
-                    o.println(Json.write(out));
-                }
-                o.flush();
+        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build();
+             Predictor predictor = Predictor.load(siman.backend(), siman.binarizers(), modelFile)) {
+            ModelSpec model = predictor.spec();
+            List<Inputs.Image> images = Inputs.load(input, predictor.header().get("dataset"), model.inChannels());
+            if (limit > 0 && images.size() > limit) {
+                images = images.subList(0, limit);
             }
+            int classes = model.classes(), per = predictor.imageSize();
+            List<Object> out = new ArrayList<>();
+            PrintWriter o = spec.commandLine().getOut();
+            for (int from = 0; from < images.size(); from += batch) {
+                int n = Math.min(batch, images.size() - from);
+                float[] x = new float[n * per];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(images.get(from + i).values(), 0, x, i * per, per);
+                }
+                float[] logits = predictor.logits(x, n);
+                for (int i = 0; i < n; i++) {
+                    double[] p = Predictor.softmax(logits, i * classes, classes);
+                    int[] order = Predictor.ranking(logits, i * classes, classes);
+                    List<Object> best = new ArrayList<>();
+                    StringBuilder line = new StringBuilder(images.get(from + i).name()).append(':');
+                    for (int r = 0; r < Math.min(top, classes); r++) {
+                        int c = order[r];
+                        String label = predictor.classNames().get(c);
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("class", c);
+                        m.put("label", label);
+                        m.put("probability", p[c]);
+                        best.add(m);
+                        line.append(String.format(Locale.ROOT, "  %s %.1f%%", label, 100 * p[c]));
+                    }
+                    if (json) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("input", images.get(from + i).name());
+                        m.put("index", from + i);
+                        m.put("top", best);
+                        out.add(m);
+                    } else {
+                        o.println(line);
+                    }
+                }
+            }
+            if (json) {
+                o.println(Json.write(out));
+            }
+            o.flush();
         }
         return 0;
-    }
-
-    static double[] softmax(float[] z, int off, int k) {
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (int j = 0; j < k; j++) {
-            max = Math.max(max, z[off + j]);
-        }
-        double[] p = new double[k];
-        for (int j = 0; j < k; j++) {
-            p[j] = Math.exp(z[off + j] - max);
-            sum += p[j];
-        }
-        for (int j = 0; j < k; j++) {
-            p[j] /= sum;
-        }
-        return p;
     }
 }

@@ -11,6 +11,9 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.UnknownNameException;
 import io.siman.backend.cpu.CpuBackendProvider;
+import io.siman.models.layers.BasicBlock;
+import io.siman.models.layers.PRelu;
+import io.siman.models.layers.ResidualBlock;
 import io.siman.models.nets.ModelSpec;
 import io.siman.models.nets.Network;
 import io.siman.models.nets.Zoo;
@@ -61,21 +64,43 @@ class ZooTest {
         }
     }
 
+    /**
+     * Full precision builds He et al.'s ResNet-20 (ReLU, one shortcut per block; the authors' full-precision
+     * network): the reference's 0.27 M weights plus batch norm, and neither alphas nor PReLU slopes.
+     */
+    @Test
+    void fullPrecisionResnet20IsTheStandardNetwork() {
+        long convs = 3 * 16 * 9 + 6 * (16 * 16 * 9) + (16 * 32 * 9 + 5 * 32 * 32 * 9) + (32 * 64 * 9 + 5 * 64 * 64 * 9);
+        long bn = 2 * (16 + 6 * 16 + 6 * 32 + 6 * 64) + 2 * 64;
+        try (Network n = net("resnet20", "none", 3, 32, 10)) {
+            assertEquals(convs + 64 * 10 + 10 + bn, n.parameterCount());
+            assertEquals(9, n.layers(BasicBlock.class).size());
+            assertEquals(0, n.layers(ResidualBlock.class).size());
+            assertEquals(0, n.layers(PRelu.class).size());
+        }
+        try (Network n = net("resnet20", "siman", 3, 32, 10)) {
+            assertEquals(9, n.layers(ResidualBlock.class).size(), "binarized: the double-shortcut PReLU block");
+            assertEquals(0, n.layers(BasicBlock.class).size());
+        }
+    }
+
     @Test
     void everyArchitectureBuildsAndMapsItsInputToLogits() {
         Object[][] cases = {{"resnet20", 1, 32}, {"resnet18", 3, 32}, {"vgg-small", 3, 32}, {"resnet18-imagenet", 3, 64},
                 {"resnet34-imagenet", 3, 64}};
         for (Object[] c : cases) {
-            try (Network n = net((String) c[0], "siman", (Integer) c[1], (Integer) c[2], 7);
-                 Tensor x = backend.upload(Reference.randomFloats(new SplittableRandom(3), 2 * (Integer) c[1] * (Integer) c[2] * (Integer) c[2], 1),
-                         Shape.of(2, (Integer) c[1], (Integer) c[2], (Integer) c[2]))) {
-                Tensor y = n.forward(x, TrainingProgress.training(0, 2));
-                assertEquals(Shape.of(2, 7), y.shape(), (String) c[0]);
-                for (float v : backend.downloadFloats(y)) {
-                    assertTrue(Float.isFinite(v), c[0] + " logits are finite");
-                }
-                try (Tensor g = backend.upload(new float[14], Shape.of(2, 7))) {
-                    n.backward(g);
+            for (String binarizer : new String[]{"siman", "none"}) {
+                try (Network n = net((String) c[0], binarizer, (Integer) c[1], (Integer) c[2], 7);
+                     Tensor x = backend.upload(Reference.randomFloats(new SplittableRandom(3), 2 * (Integer) c[1] * (Integer) c[2] * (Integer) c[2], 1),
+                             Shape.of(2, (Integer) c[1], (Integer) c[2], (Integer) c[2]))) {
+                    Tensor y = n.forward(x, TrainingProgress.training(0, 2));
+                    assertEquals(Shape.of(2, 7), y.shape(), (String) c[0]);
+                    for (float v : backend.downloadFloats(y)) {
+                        assertTrue(Float.isFinite(v), c[0] + " logits are finite");
+                    }
+                    try (Tensor g = backend.upload(new float[14], Shape.of(2, 7))) {
+                        n.backward(g);
+                    }
                 }
             }
         }

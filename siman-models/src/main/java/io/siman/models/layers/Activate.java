@@ -23,7 +23,7 @@ public final class Activate extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor input, TrainingProgress progress) {
         x = input;
         Tensor y = out.get(input.shape());
         k.activation(kind, input, y);
@@ -31,7 +31,7 @@ public final class Activate extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
         k.activationBackward(kind, x, dy, d);

@@ -42,7 +42,7 @@ public final class AvgPool2d extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         g = geometry(x.shape());
         Tensor y = out.get(g.outputShape());
         k.avgPool2d(g, x, y);
@@ -55,7 +55,7 @@ public final class AvgPool2d extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(g, name());
         Tensor pooled = dy;
         if (global) {

@@ -51,7 +51,7 @@ public final class BatchNorm extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor input, TrainingProgress progress) {
         outputShape(input.shape());
         x = input;
         if (!progress.training() && foldedInto != null) {
@@ -68,7 +68,7 @@ public final class BatchNorm extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
         k.batchNormBackward(x, dy, gamma.value(), saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)),

@@ -100,8 +100,18 @@ public final class BinaryConv2d extends LayerBase {
         return Conv2d.geometry(name(), in, inChannels, outChannels, kernel, stride, padding).outputShape();
     }
 
+    /**
+     * Binarized weights count as bits and their products as binary (what inference runs), alpha as 32-bit;
+     * with the full-precision binarizer everything is float.
+     */
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    public Footprint footprint() {
+        long n = (long) inChannels * kernel * kernel;
+        return Footprint.weights(binarizer.binarizesActivations(), outChannels, n, alpha == null ? 0 : outChannels, outputsPerImage() * n);
+    }
+
+    @Override
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
         input = x;
         if (binarizer.binarizesActivations()) {
@@ -152,7 +162,7 @@ public final class BinaryConv2d extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(input, name());
         Tensor dc = dy;
         if (alpha != null) {

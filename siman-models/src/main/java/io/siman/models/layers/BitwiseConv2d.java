@@ -23,7 +23,6 @@ public final class BitwiseConv2d extends LayerBase {
     private final Tensor bits, scale, bias;
     private Tensor effective;
     private final Work mean = work(), packed = work(), out = work(), z = work(), invStd = work(), signs = work(), sums = work();
-    private Shape lastInput;
 
     /**
      * @param simulate run the same layer as a float simulation (standardize, sign, float convolution of the
@@ -105,15 +104,16 @@ public final class BitwiseConv2d extends LayerBase {
         return simulate;
     }
 
-    /** The input shape of the last forward, null before the first. */
-    public Shape lastInputShape() {
-        return lastInput;
+    /** Bits, and the folded affine (a scale and a bias per output channel) as 32-bit values. */
+    @Override
+    public Footprint footprint() {
+        long n = (long) inChannels * kernel * kernel;
+        return Footprint.weights(true, outChannels, n, 2L * outChannels, outputsPerImage() * n);
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
-        lastInput = x.shape();
         if (simulate) {
             Tensor zt = z.get(x.shape());
             k.rowStandardize(x, BinaryConv2d.ACTIVATION_EPS, zt, mean.get(Shape.of(g.batch())), invStd.get(Shape.of(g.batch())));
@@ -135,7 +135,7 @@ public final class BitwiseConv2d extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         throw new SimanException(name() + ": a bitwise layer is for inference only; train the float network");
     }
 }

@@ -58,7 +58,13 @@ public final class Conv2d extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress progress) {
+    public Footprint footprint() {
+        long n = (long) inChannels * kernel * kernel;
+        return Footprint.weights(false, outChannels, n, 0, outputsPerImage() * n);
+    }
+
+    @Override
+    protected Tensor computeForward(Tensor input, TrainingProgress progress) {
         g = geometry(name(), input.shape(), inChannels, outChannels, kernel, stride, padding);
         x = input;
         Tensor y = out.get(g.outputShape());
@@ -67,7 +73,7 @@ public final class Conv2d extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         k.conv2dBackwardWeights(g, x, dy, weight.grad());
         if (!inputGradient) {

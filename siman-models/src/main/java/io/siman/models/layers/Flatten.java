@@ -20,7 +20,7 @@ public final class Flatten extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         inShape = x.shape();
         Tensor y = out.get(outputShape(inShape));
         k.copy(x, y);
@@ -28,7 +28,7 @@ public final class Flatten extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(inShape, name());
         Tensor d = dx.get(inShape);
         k.copy(dy, d);

@@ -17,12 +17,12 @@ public final class Identity extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         return x;
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         return dy;
     }
 }

@@ -8,6 +8,7 @@ import io.siman.api.Shape;
 import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
+import io.siman.api.TrainingProgress;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +27,8 @@ public abstract class LayerBase implements Layer {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final List<Work> work = new ArrayList<>();
     private final List<Tensor> owned = new ArrayList<>();
+    private Shape lastInput, lastOutput;
+    private LayerTimer timer;
 
     protected LayerBase(Backend backend, String name) {
         this.backend = backend;
@@ -77,6 +80,78 @@ public abstract class LayerBase implements Layer {
     /** Direct sub-layers, in forward order. */
     public List<Layer> children() {
         return List.copyOf(children);
+    }
+
+    /**
+     * Runs the layer (see {@link #computeForward}) and remembers the shapes it saw, for summaries and
+     * benchmarks; reports its time when a {@link LayerTimer} is set.
+     */
+    @Override
+    public final Tensor forward(Tensor x, TrainingProgress progress) {
+        long t0 = timer == null ? 0 : System.nanoTime();
+        Tensor y = computeForward(x, progress);
+        lastInput = x.shape();
+        lastOutput = y.shape();
+        if (timer != null) {
+            timer.forward(this, System.nanoTime() - t0);
+        }
+        return y;
+    }
+
+    @Override
+    public final Tensor backward(Tensor dy) {
+        long t0 = timer == null ? 0 : System.nanoTime();
+        Tensor dx = computeBackward(dy);
+        if (timer != null) {
+            timer.backward(this, System.nanoTime() - t0);
+        }
+        return dx;
+    }
+
+    /** The layer's forward pass. */
+    protected abstract Tensor computeForward(Tensor x, TrainingProgress progress);
+
+    /** The layer's backward pass: the gradient of its input, given its output's; parameters' gradients are written. */
+    protected abstract Tensor computeBackward(Tensor dy);
+
+    /** The input shape of the last forward pass, or null before the first. */
+    public Shape lastInputShape() {
+        return lastInput;
+    }
+
+    /** The output shape of the last forward pass, or null before the first. */
+    public Shape lastOutputShape() {
+        return lastOutput;
+    }
+
+    /**
+     * What this layer stores and computes per image, from the shapes of the last forward pass. By default every
+     * parameter and buffer is a 32-bit value and nothing is multiplied; convolutions and dense layers say more.
+     */
+    public Footprint footprint() {
+        long n = 0;
+        for (Parameter p : parameters) {
+            n += p.value().shape().size();
+        }
+        for (Tensor t : buffers.values()) {
+            n += t.shape().size();
+        }
+        return Footprint.floats(n);
+    }
+
+    /** Values per image of the last output (its size without the batch dimension); 0 before the first forward pass. */
+    protected long outputsPerImage() {
+        return lastOutput == null ? 0 : lastOutput.size() / lastOutput.dim(0);
+    }
+
+    /** Reports the time of this layer and of every layer inside it to {@code timer}; null stops reporting. */
+    public void time(LayerTimer timer) {
+        this.timer = timer;
+        for (Layer c : children) {
+            if (c instanceof LayerBase b) {
+                b.time(timer);
+            }
+        }
     }
 
     @Override

@@ -40,7 +40,12 @@ public final class Linear extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress progress) {
+    public Footprint footprint() {
+        return Footprint.weights(false, out, in, out, (long) in * out);
+    }
+
+    @Override
+    protected Tensor computeForward(Tensor input, TrainingProgress progress) {
         Shape s = outputShape(input.shape());
         x = input;
         Tensor r = y.get(s);
@@ -49,7 +54,7 @@ public final class Linear extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
         k.linearBackward(x, weight.value(), dy, d, weight.grad(), bias.grad());

@@ -27,7 +27,7 @@ public final class MaxPool2d extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         requireRank(name(), x.shape(), 4);
         g = PoolGeometry.of(x.shape(), kernel, stride, padding);
         Tensor y = out.get(g.outputShape());
@@ -36,7 +36,7 @@ public final class MaxPool2d extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(g, name());
         Tensor d = dx.get(g.inputShape());
         k.maxPool2dBackward(g, dy, argmax.get(DType.INT32, g.outputShape()), d);

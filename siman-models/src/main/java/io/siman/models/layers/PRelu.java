@@ -29,7 +29,7 @@ public final class PRelu extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor input, TrainingProgress progress) {
         outputShape(input.shape());
         x = input;
         Tensor y = out.get(input.shape());
@@ -38,7 +38,7 @@ public final class PRelu extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
         k.preluBackward(x, slope.value(), dy, d, slope.grad());

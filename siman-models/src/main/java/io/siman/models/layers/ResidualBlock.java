@@ -39,7 +39,7 @@ public final class ResidualBlock extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress p) {
+    protected Tensor computeForward(Tensor input, TrainingProgress p) {
         x = input;
         Tensor b1 = bn1.forward(conv1.forward(input, p), p);
         Tensor s = shortcut == null ? input : shortcut.forward(input, p);
@@ -53,7 +53,7 @@ public final class ResidualBlock extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor dO2 = prelu2.backward(dy);
         Tensor dMidConv = conv2.backward(bn2.backward(dO2));

@@ -36,7 +36,7 @@ public final class Sequential extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         Tensor t = x;
         for (Layer l : layers) {
             t = l.forward(t, progress);
@@ -45,7 +45,7 @@ public final class Sequential extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         Tensor t = dy;
         for (int i = layers.size() - 1; i >= 0 && t != null; i--) {
             t = layers.get(i).backward(t);

@@ -23,7 +23,7 @@ public final class ShortcutA extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor x, TrainingProgress progress) {
+    protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         inShape = x.shape();
         Tensor y = out.get(outputShape(inShape));
         k.shortcutA(x, y);
@@ -31,7 +31,7 @@ public final class ShortcutA extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(inShape, name());
         Tensor d = dx.get(inShape);
         k.shortcutABackward(dy, d);

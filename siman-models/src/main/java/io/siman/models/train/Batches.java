@@ -12,9 +12,9 @@ import java.util.concurrent.Future;
  * is computed. Augmentation draws from a generator seeded by (run seed, epoch, batch), so the data of a
  * batch never depends on timing or on where a run was resumed.
  */
-final class Batches implements AutoCloseable {
+public final class Batches implements AutoCloseable {
     /** One prepared batch. */
-    record Batch(int index, int size, float[] images, int[] labels) {
+    public record Batch(int index, int size, float[] images, int[] labels) {
     }
 
     private final Dataset data;
@@ -27,7 +27,7 @@ final class Batches implements AutoCloseable {
     private Future<Batch> next;
     private int nextIndex;
 
-    Batches(Dataset data, int[] order, int batch, boolean augment, long seed, int epoch) {
+    public Batches(Dataset data, int[] order, int batch, boolean augment, long seed, int epoch) {
         this.data = data;
         this.order = order;
         this.batch = batch;
@@ -42,15 +42,15 @@ final class Batches implements AutoCloseable {
         schedule();
     }
 
-    int count() {
+    public int count() {
         return (order.length + batch - 1) / batch;
     }
 
-    boolean hasNext() {
+    public boolean hasNext() {
         return next != null;
     }
 
-    Batch next() {
+    public Batch next() {
         try {
             Batch b = next.get();
             schedule();
@@ -85,7 +85,7 @@ final class Batches implements AutoCloseable {
     }
 
     /** A seed for (run seed, epoch, batch); distinct inputs give unrelated streams. */
-    static long mix(long seed, long epoch, long batch) {
+    public static long mix(long seed, long epoch, long batch) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -93,7 +93,7 @@ final class Batches implements AutoCloseable {
     }
 
     /** A seeded permutation of {@code 0..n-1} (Fisher-Yates). */
-    static int[] shuffled(int[] items, long seed) {
+    public static int[] shuffled(int[] items, long seed) {
         int[] a = items.clone();
         SplittableRandom r = new SplittableRandom(seed);
         for (int i = a.length - 1; i > 0; i--) {

@@ -3,10 +3,7 @@ package io.siman.models.train;
 import io.siman.api.Backend;
 import io.siman.api.Binarizer;
 import io.siman.api.BinarizerRegistry;
-import io.siman.api.DType;
-import io.siman.api.Kernels;
 import io.siman.api.Parameter;
-import io.siman.api.Shape;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
@@ -93,15 +90,11 @@ public final class Trainer {
         }
         int[] input = {train.channels(), train.height(), train.width()};
         int[] testIdx = Evaluation.range(test.size());
-        Kernels k = backend.kernels();
 
-        try (Network net = Models.build(backend, binarizers, config, input, train.classes())) {
-            Map<Parameter, Tensor> velocity = new LinkedHashMap<>();
-            Map<Parameter, Float> decay = new LinkedHashMap<>();
-            for (Parameter p : net.parameters()) {
-                velocity.put(p, backend.allocate(p.value().shape()));
-                decay.put(p, (float) weightDecay(p, binarizer));
-            }
+        try (Network net = Models.build(backend, binarizers, config, input, train.classes());
+             TrainingStep trainer = new TrainingStep(backend, net, binarizer, config.momentum(), config.weightDecay(),
+                     config.binarizedWeightDecay())) {
+            Map<Parameter, Tensor> velocity = trainer.velocities();
             List<EpochMetrics> history = new ArrayList<>();
             int start = 0, bestEpoch = -1, step = 0;
             double best = -1, bestTest = -1;
@@ -120,112 +113,74 @@ public final class Trainer {
                 step = Integer.parseInt(ckpt.state().get("step"));
                 history.addAll(readMetrics(start));
             }
-            Tensor x = null, y = null, probs = null, losses = null, dlogits = null;
-            try {
-                for (int epoch = start; epoch < config.epochs(); epoch++) {
-                    long t0 = System.nanoTime();
-                    double lr = config.learningRate(epoch);
-                    int[] order = Batches.shuffled(trainIdx, Batches.mix(config.seed(), epoch, -1));
-                    TrainingProgress progress = TrainingProgress.training(epoch, config.epochs());
-                    double lossSum = 0;
-                    int correct = 0, seen = 0;
-                    try (Batches batches = new Batches(train, order, config.batch(), true, config.seed(), epoch)) {
-                        listener.epochStarted(epoch, config.epochs(), lr, batches.count());
-                        while (batches.hasNext()) {
-                            Batches.Batch b = batches.next();
-                            if (b.size() < 2) {
-                                continue; // batch norm cannot train on one sample (PyTorch refuses it too)
-                            }
-                            if (x == null || x.shape().dim(0) != b.size()) {
-                                Evaluation.closeAll(x, y, probs, losses, dlogits);
-                                x = backend.allocate(net.inputShape(b.size()));
-                                y = backend.allocate(DType.INT32, Shape.of(b.size()));
-                                probs = backend.allocate(Shape.of(b.size(), train.classes()));
-                                losses = backend.allocate(Shape.of(b.size()));
-                                dlogits = backend.allocate(Shape.of(b.size(), train.classes()));
-                            }
-                            backend.write(x, b.images());
-                            backend.write(y, b.labels());
-                            Tensor logits = net.forward(x, progress);
-                            k.softmaxCrossEntropy(logits, y, probs, losses);
-                            double batchLoss = 0;
-                            for (float l : backend.downloadFloats(losses)) {
-                                batchLoss += l;
-                            }
-                            if (!Double.isFinite(batchLoss)) {
-                                throw new TrainingDivergedException(epoch, b.index(), batchLoss / b.size(), lr);
-                            }
-                            float[] p = backend.downloadFloats(probs);
-                            for (int i = 0; i < b.size(); i++) {
-                                correct += Evaluation.rankOfLabel(p, i * train.classes(), train.classes(), b.labels()[i]) == 0 ? 1 : 0;
-                            }
-                            lossSum += batchLoss;
-                            seen += b.size();
-                            k.softmaxCrossEntropyBackward(probs, y, 1f / b.size(), dlogits);
-                            net.backward(dlogits);
-                            for (Map.Entry<Parameter, Tensor> e : velocity.entrySet()) {
-                                Parameter prm = e.getKey();
-                                k.sgdStep(prm.value(), prm.grad(), e.getValue(), (float) lr, (float) config.momentum(), decay.get(prm));
-                            }
-                            step++;
-                            double elapsed = (System.nanoTime() - t0) / 1e9;
-                            listener.batchFinished(epoch, b.index(), batches.count(), lossSum / seen, seen / elapsed);
+            for (int epoch = start; epoch < config.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                double lr = config.learningRate(epoch);
+                int[] order = Batches.shuffled(trainIdx, Batches.mix(config.seed(), epoch, -1));
+                TrainingProgress progress = TrainingProgress.training(epoch, config.epochs());
+                double lossSum = 0;
+                int correct = 0, seen = 0;
+                try (Batches batches = new Batches(train, order, config.batch(), true, config.seed(), epoch)) {
+                    listener.epochStarted(epoch, config.epochs(), lr, batches.count());
+                    while (batches.hasNext()) {
+                        Batches.Batch b = batches.next();
+                        if (b.size() < 2) {
+                            continue; // batch norm cannot train on one sample (PyTorch refuses it too)
                         }
+                        TrainingStep.Outcome o = trainer.run(b.images(), b.labels(), b.size(), lr, progress);
+                        if (!Double.isFinite(o.lossSum())) {
+                            throw new TrainingDivergedException(epoch, b.index(), o.lossSum() / b.size(), lr);
+                        }
+                        lossSum += o.lossSum();
+                        correct += o.correct();
+                        seen += b.size();
+                        step++;
+                        double elapsed = (System.nanoTime() - t0) / 1e9;
+                        listener.batchFinished(epoch, b.index(), batches.count(), lossSum / seen, seen / elapsed);
                     }
-                    double trainSeconds = (System.nanoTime() - t0) / 1e9;
-                    listener.evaluating("test");
-                    EvalResult testResult = Evaluation.run(backend, net, test, testIdx, config.batch());
-                    EvalResult valResult = null;
-                    if (valIdx.length > 0) {
-                        listener.evaluating("validation");
-                        valResult = Evaluation.run(backend, net, train, valIdx, config.batch());
-                    }
-                    double selection = valResult != null ? valResult.accuracy() : testResult.accuracy();
-                    boolean isBest = selection > best;
-                    if (isBest) {
-                        best = selection;
-                        bestTest = testResult.accuracy();
-                        bestEpoch = epoch;
-                    }
-                    EpochMetrics m = new EpochMetrics(epoch, lr, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
-                            testResult.loss(), testResult.accuracy(), testResult.top5(),
-                            valResult == null ? Double.NaN : valResult.loss(), valResult == null ? Double.NaN : valResult.accuracy(),
-                            seen / trainSeconds, (System.nanoTime() - t0) / 1e9, isBest);
-                    history.add(m);
-                    Map<String, String> state = new LinkedHashMap<>();
-                    state.put("epoch", Integer.toString(epoch));
-                    state.put("step", Integer.toString(step));
-                    state.put("best-selection-acc", Double.toString(best));
-                    state.put("best-test-acc", Double.toString(bestTest));
-                    state.put("best-epoch", Integer.toString(bestEpoch));
-                    state.put("test-acc", Double.toString(testResult.accuracy()));
-                    state.put("input", Models.formatInput(input));
-                    state.put("classes", Integer.toString(train.classes()));
-                    state.put("class-names", String.join("|", train.classNames()));
-                    state.put("random", "derived from seed " + config.seed() + ", epoch and batch");
-                    Checkpoint ckpt = new Checkpoint(config.toMap(), runRecord, state, Models.snapshot(backend, net, velocity));
-                    if (isBest) {
-                        ckpt.write(out.resolve(BEST));
-                    }
-                    ckpt.write(out.resolve(LAST));
-                    writeMetrics(history);
-                    listener.epochFinished(m);
                 }
-            } finally {
-                Evaluation.closeAll(x, y, probs, losses, dlogits);
-                velocity.values().forEach(Tensor::close);
+                double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                listener.evaluating("test");
+                EvalResult testResult = Evaluation.run(backend, net, test, testIdx, config.batch());
+                EvalResult valResult = null;
+                if (valIdx.length > 0) {
+                    listener.evaluating("validation");
+                    valResult = Evaluation.run(backend, net, train, valIdx, config.batch());
+                }
+                double selection = valResult != null ? valResult.accuracy() : testResult.accuracy();
+                boolean isBest = selection > best;
+                if (isBest) {
+                    best = selection;
+                    bestTest = testResult.accuracy();
+                    bestEpoch = epoch;
+                }
+                EpochMetrics m = new EpochMetrics(epoch, lr, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
+                        testResult.loss(), testResult.accuracy(), testResult.top5(),
+                        valResult == null ? Double.NaN : valResult.loss(), valResult == null ? Double.NaN : valResult.accuracy(),
+                        seen / trainSeconds, (System.nanoTime() - t0) / 1e9, isBest);
+                history.add(m);
+                Map<String, String> state = new LinkedHashMap<>();
+                state.put("epoch", Integer.toString(epoch));
+                state.put("step", Integer.toString(step));
+                state.put("best-selection-acc", Double.toString(best));
+                state.put("best-test-acc", Double.toString(bestTest));
+                state.put("best-epoch", Integer.toString(bestEpoch));
+                state.put("test-acc", Double.toString(testResult.accuracy()));
+                state.put("input", Models.formatInput(input));
+                state.put("classes", Integer.toString(train.classes()));
+                state.put("class-names", String.join("|", train.classNames()));
+                state.put("random", "derived from seed " + config.seed() + ", epoch and batch");
+                Checkpoint ckpt = new Checkpoint(config.toMap(), runRecord, state, Models.snapshot(backend, net, velocity));
+                if (isBest) {
+                    ckpt.write(out.resolve(BEST));
+                }
+                ckpt.write(out.resolve(LAST));
+                writeMetrics(history);
+                listener.epochFinished(m);
             }
             EpochMetrics lastEpoch = history.isEmpty() ? null : history.get(history.size() - 1);
             return new Result(history, bestTest, bestEpoch, lastEpoch == null ? Double.NaN : lastEpoch.testAcc(), net.parameterCount());
         }
-    }
-
-    private double weightDecay(Parameter p, Binarizer binarizer) {
-        return switch (p.role()) {
-            case REGULAR -> config.weightDecay();
-            case BINARIZED_WEIGHT, BINARIZED_SCALE -> config.binarizedWeightDecay() != null ? config.binarizedWeightDecay()
-                    : (binarizer.decaysLatentWeights() && p.role() == Parameter.Role.BINARIZED_WEIGHT ? config.weightDecay() : 0.0);
-        };
     }
 
     private void writeMetrics(List<EpochMetrics> history) {

@@ -7,15 +7,17 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 
 /**
- * The block of the CIFAR ResNet-18 (spec section 5):
- * {@code h = hardtanh(BN1(conv1(x))); out = hardtanh(BN2(conv2(h)) + shortcut(x))}. A null shortcut is the identity.
+ * He et al.'s basic residual block with one shortcut:
+ * {@code h = act1(BN1(conv1(x))); out = act2(BN2(conv2(h)) + shortcut(x))}. With hardtanh it is the block of
+ * the binarized CIFAR ResNet-18 (spec section 5); with ReLU, the block of every full-precision ResNet of the
+ * zoo. A null shortcut is the identity.
  */
-public final class HardtanhBlock extends LayerBase {
+public final class BasicBlock extends LayerBase {
     private final Layer conv1, bn1, act1, conv2, bn2, act2, shortcut;
     private final Work sum = work(), dx = work();
     private Tensor x;
 
-    public HardtanhBlock(Backend backend, String name, Layer conv1, Layer bn1, Layer act1,
+    public BasicBlock(Backend backend, String name, Layer conv1, Layer bn1, Layer act1,
                          Layer conv2, Layer bn2, Layer act2, Layer shortcut) {
         super(backend, name);
         this.conv1 = child(conv1);
@@ -38,7 +40,7 @@ public final class HardtanhBlock extends LayerBase {
     }
 
     @Override
-    public Tensor forward(Tensor input, TrainingProgress p) {
+    protected Tensor computeForward(Tensor input, TrainingProgress p) {
         x = input;
         Tensor h = act1.forward(bn1.forward(conv1.forward(input, p), p), p);
         Tensor b2 = bn2.forward(conv2.forward(h, p), p);
@@ -49,7 +51,7 @@ public final class HardtanhBlock extends LayerBase {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor dO = act2.backward(dy);
         Tensor dMain = conv1.backward(bn1.backward(act1.backward(conv2.backward(bn2.backward(dO)))));
