@@ -67,6 +67,13 @@ public interface Kernels {
     /** Gradient with respect to the weights: {@code dw[g.weightShape()]}, summed over the batch. */
     void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw);
 
+    /**
+     * Gradient with respect to the weights of a convolution of binary activations: {@link #conv2dBackwardWeights}
+     * of {@code sign(x - threshold[n])} (+1 where {@code x >= threshold[n]}, padding 0), summed over the batch.
+     * Every product is {@code +dy} or {@code -dy}, which a backend may use instead of multiplying.
+     */
+    void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw);
+
     // ---------------------------------------------------------------- per-channel scale (SiMaN's alpha)
 
     /** {@code y[n, c, ...] = x[n, c, ...] * scale[c]} for {@code x} of rank 2 or 4. */
@@ -84,6 +91,9 @@ public interface Kernels {
      * {@code dscale[c] = sum over n and positions of dy * x}.
      */
     void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale);
+
+    /** {@code y[r, ...] = x[r, ...] * scale[r]} in the row view: weights scaled per output channel. */
+    void rowScale(Tensor x, Tensor scale, Tensor y);
 
     // ---------------------------------------------------------------- batch normalization (rank 2 or 4, per channel)
 
@@ -163,8 +173,9 @@ public interface Kernels {
 
     /**
      * Per row: {@code z = (x - mean) * invStd} with {@code invStd = 1 / sqrt(unbiasedVar + eps)}; outputs
-     * {@code z} (shape of {@code x}), {@code mean[R]} and {@code invStd[R]}. Weights are standardized per
-     * output channel, binary activations per sample (spec sections 1.3 and 2).
+     * {@code z} (shape of {@code x}; null for the statistics alone), {@code mean[R]} and {@code invStd[R]}.
+     * Weights are standardized per output channel, binary activations per sample (spec sections 1.3 and 2).
+     * {@code z} is computed as {@code (x - mean) * invStd} in float, so its sign is exactly that of {@code x - mean}.
      */
     void rowStandardize(Tensor x, float eps, Tensor z, Tensor mean, Tensor invStd);
 
@@ -176,6 +187,13 @@ public interface Kernels {
 
     /** ApproxSign: {@code da1 = dxb * max(0, 2 - 2|a1|)}. */
     void approxSignBackward(Tensor a1, Tensor dxb, Tensor da1);
+
+    /**
+     * Backward of the activation binarization of spec section 2, {@code xb = sign(a1)} with
+     * {@code a1 = (x - mean[r]) * invStd[r]} per row, as {@link #rowStandardize} computes it: {@link #approxSignBackward}
+     * then {@link #rowStandardizeBackward}, with {@code a1} recomputed from {@code x} instead of stored.
+     */
+    void binaryActivationBackward(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor dx);
 
     // ---------------------------------------------------------------- SiMaN weight steps
 

@@ -33,6 +33,16 @@ public interface WeightBinarization extends AutoCloseable {
     /** The packed form for bitwise inference, or null when weights stay full precision. */
     InferenceForm inferenceForm(Tensor latent);
 
+    /**
+     * The effective weights of the last {@link #forward} as bits and a per-channel scale, when they have that
+     * form ({@code effective = scale[c] * s} with {@code s} in {@code {-1, +1}} or {@code {0, 1}}): layers then
+     * run the training convolution with bit operations, which gives the same integer sums as the float
+     * convolution. Null (the default) keeps the float convolution. The tensor is owned by this object.
+     */
+    default InferenceForm binaryForm() {
+        return null;
+    }
+
     @Override
     void close();
 }

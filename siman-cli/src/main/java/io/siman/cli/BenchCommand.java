@@ -4,6 +4,7 @@ import io.siman.api.Encoding;
 import io.siman.api.SimanException;
 import io.siman.models.Siman;
 import io.siman.models.bench.InferenceBenchmark;
+import io.siman.models.bench.KernelProfile;
 import io.siman.models.bench.TrainingBenchmark;
 import io.siman.models.io.ModelExport;
 import io.siman.models.io.ModelFile;
@@ -69,6 +70,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "With --train: the dataset's folder (default: its standard location).")
     Path dataDir;
+
+    @Option(names = "--per-layer", description = "With --train: also time every layer's forward and backward pass.")
+    boolean perLayer;
+
+    @Option(names = "--per-kernel", description = "With --train: also add up the time of each kernel of the backend.")
+    boolean perKernel;
 
     @Option(names = "--quiet", description = "No progress lines.")
     boolean quiet;
@@ -167,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
             TrainingBenchmark.Result r = TrainingBenchmark.run(siman.backend(), siman.binarizers(), model, binarizer, dataset, dataDir,
-                    batch, warmup, steps, line -> {
+                    batch, warmup, steps, perLayer, perKernel, line -> {
                         if (!quiet && !json) {
                             err.println("  " + line);
                             err.flush();
@@ -183,10 +190,45 @@ final class BenchCommand implements Callable<Integer> {
                 m.put("threads", r.threads());
                 m.put("backend", r.backend());
                 m.put("steps", r.steps());
+                if (perLayer) {
+                    List<Object> layers = new ArrayList<>();
+                    for (TrainingBenchmark.LayerTime l : r.layers()) {
+                        Map<String, Object> lm = new LinkedHashMap<>();
+                        lm.put("name", l.name());
+                        lm.put("type", l.type());
+                        lm.put("forward_ms", l.forwardMs());
+                        lm.put("backward_ms", l.backwardMs());
+                        layers.add(lm);
+                    }
+                    m.put("layers", layers);
+                }
+                if (perKernel) {
+                    List<Object> ks = new ArrayList<>();
+                    for (KernelProfile.Entry e : r.kernels()) {
+                        Map<String, Object> km = new LinkedHashMap<>();
+                        km.put("kernel", e.kernel());
+                        km.put("calls_per_step", e.calls());
+                        km.put("ms_per_step", e.nanos() / 1e6);
+                        ks.add(km);
+                    }
+                    m.put("kernels", ks);
+                }
                 o.println(Json.write(m));
             } else {
                 o.println(String.format(Locale.ROOT, "%s (%s), batch %d, %s, %d threads: %.1f training images/s (%.3f s per step, %d steps timed)",
                         r.model(), r.binarizer(), r.batch(), r.backend(), r.threads(), r.imagesPerSecond(), r.seconds() / r.steps(), r.steps()));
+                double fwd = 0, bwd = 0;
+                for (TrainingBenchmark.LayerTime l : r.layers()) {
+                    o.println(String.format(Locale.ROOT, "  %-24s %-14s forward %8.2f ms  backward %8.2f ms", l.name(), l.type(), l.forwardMs(), l.backwardMs()));
+                    fwd += l.forwardMs();
+                    bwd += l.backwardMs();
+                }
+                if (perLayer) {
+                    o.println(String.format(Locale.ROOT, "  layers in all: forward %.1f ms, backward %.1f ms per step", fwd, bwd));
+                }
+                for (KernelProfile.Entry e : r.kernels()) {
+                    o.println(String.format(Locale.ROOT, "  kernel %-26s %5d calls %9.2f ms per step", e.kernel(), e.calls(), e.nanos() / 1e6));
+                }
             }
             o.flush();
         }

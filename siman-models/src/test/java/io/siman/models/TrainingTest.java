@@ -44,19 +44,24 @@ class TrainingTest {
         }
     }
 
+    /*
+     * Two short epochs, not one: with a single epoch the learning rate never decays and the test accuracy of the
+     * last step swings between about 0.28 and 0.58 from seed to seed; after a second epoch at half the rate it
+     * settles (0.65 to 0.72 over four seeds, for SiMaN and full precision alike).
+     */
     @Test
-    void oneShortEpochOfSimanLearnsWellAboveChance(@TempDir Path out) throws IOException {
-        Trainer.Result r = train(config("siman", 1, 3000), out, false, 2);
-        assertTrue(r.bestTestAcc() > 0.30, "1 epoch on 3000 images: test accuracy " + r.bestTestAcc() + " (chance is 0.10)");
+    void twoShortEpochsOfSimanLearnWellAboveChance(@TempDir Path out) throws IOException {
+        Trainer.Result r = train(config("siman", 2, 3000), out, false, 2);
+        assertTrue(r.bestTestAcc() > 0.55, "2 epochs on 3000 images: test accuracy " + r.bestTestAcc() + " (chance is 0.10)");
         List<String> lines = Files.readAllLines(out.resolve(Trainer.METRICS));
-        assertEquals(1, lines.size());
+        assertEquals(2, lines.size());
         for (String key : new String[]{"\"epoch\": 0", "\"lr\": ", "\"train_loss\": ", "\"train_acc\": ", "\"test_loss\": ",
                 "\"test_acc\": ", "\"images_per_second\": ", "\"seconds\": "}) {
             assertTrue(lines.get(0).contains(key), key + " in " + lines.get(0));
         }
         Checkpoint last = Checkpoint.read(out.resolve(Trainer.LAST));
         assertEquals("siman", last.config().get("binarizer"));
-        assertEquals("0", last.state().get("epoch"));
+        assertEquals("1", last.state().get("epoch"));
         assertTrue(last.tensors().containsKey("layer1.0.conv1.frozen"), "SiMaN's frozen bits are saved");
         assertTrue(last.tensors().containsKey("velocity:layer1.0.conv1.weight"), "optimizer state is saved");
         assertTrue(Files.exists(out.resolve(Trainer.BEST)));
@@ -64,8 +69,8 @@ class TrainingTest {
 
     @Test
     void theFullPrecisionBaselineLearnsToo(@TempDir Path out) {
-        Trainer.Result r = train(config("none", 1, 3000), out, false, 2);
-        assertTrue(r.bestTestAcc() > 0.5, "full precision, 1 epoch on 3000 images: " + r.bestTestAcc());
+        Trainer.Result r = train(config("none", 2, 3000), out, false, 2);
+        assertTrue(r.bestTestAcc() > 0.55, "full precision, 2 epochs on 3000 images: " + r.bestTestAcc());
     }
 
     @Test

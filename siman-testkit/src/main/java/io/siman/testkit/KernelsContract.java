@@ -309,13 +309,17 @@ public abstract class KernelsContract {
                  Tensor x = b.upload(xv, g.inputShape()); Tensor w = b.upload(wv, g.weightShape());
                  Tensor dy = b.upload(gv, g.outputShape()); Tensor y = b.allocate(g.outputShape());
                  Tensor dx = b.allocate(g.inputShape()); Tensor dw = b.allocate(g.weightShape());
-                 Tensor z = b.allocate(g.inputShape()); Tensor m = b.allocate(Shape.of(9)); Tensor s = b.allocate(Shape.of(9))) {
+                 Tensor z = b.allocate(g.inputShape()); Tensor m = b.allocate(Shape.of(9)); Tensor s = b.allocate(Shape.of(9));
+                 Tensor dws = b.allocate(g.weightShape()); Tensor dxs = b.allocate(g.inputShape())) {
                 Kernels kk = b.kernels();
                 kk.conv2dForward(g, x, w, y);
                 kk.conv2dBackwardData(g, dy, w, dx);
                 kk.conv2dBackwardWeights(g, x, dy, dw);
                 kk.rowStandardize(x, 1e-5f, z, m, s);
-                float[] all = concat(b.downloadFloats(y), b.downloadFloats(dx), b.downloadFloats(dw), b.downloadFloats(z));
+                kk.binaryConv2dBackwardWeights(g, x, m, dy, dws);
+                kk.binaryActivationBackward(x, m, s, dx, dxs);
+                float[] all = concat(b.downloadFloats(y), b.downloadFloats(dx), b.downloadFloats(dw), b.downloadFloats(z),
+                        b.downloadFloats(dws), b.downloadFloats(dxs));
                 results.add(all);
             }
         }
@@ -356,6 +360,16 @@ public abstract class KernelsContract {
             k.fill(ds, 0f);
             k.channelScaleBackward(x, s, dy, null, ds);
             gradientMatches(ss -> scaleRef(xd, ss, c, hw), sd, g, down(ds), "channel scale dscale without dx");
+        }
+    }
+
+    @Test
+    void rowScaleScalesEachRow() {
+        Tensor x = random(1, 3, 2, 2, 2), scale = random(1, 3), y = zeros(3, 2, 2, 2);
+        k.rowScale(x, scale, y);
+        float[] xv = backend.downloadFloats(x), sv = backend.downloadFloats(scale), yv = backend.downloadFloats(y);
+        for (int i = 0; i < xv.length; i++) {
+            assertEquals(xv[i] * sv[i / 8], yv[i], 0f, "row scale at " + i);
         }
     }
 
@@ -626,6 +640,50 @@ public abstract class KernelsContract {
             Tensor dz = random(1, dims), dx = zeros(dims);
             k.rowStandardizeBackward(z, inv, dz, dx);
             gradientMatches(f, xd, down(dz), down(dx), "row standardize backward");
+        }
+    }
+
+    @Test
+    void binaryActivationBackwardIsApproxSignThenStandardization() {
+        for (int[] dims : new int[][]{{3, 2, 3, 3}, {4, 10}, {2, 130}, {5, 16, 7, 7}}) {
+            int rows = dims[0];
+            Tensor x = random(1.5, dims), z = zeros(dims), mean = zeros(rows), inv = zeros(rows), mean2 = zeros(rows), inv2 = zeros(rows);
+            k.rowStandardize(x, 1e-5f, z, mean, inv);
+            k.rowStandardize(x, 1e-5f, null, mean2, inv2);
+            assertArrayEquals(backend.downloadFloats(mean), backend.downloadFloats(mean2), "statistics alone: the same mean");
+            assertArrayEquals(backend.downloadFloats(inv), backend.downloadFloats(inv2), "statistics alone: the same inverse deviation");
+            Tensor dxb = random(1, dims), da = zeros(dims), expected = zeros(dims), dx = zeros(dims);
+            k.approxSignBackward(z, dxb, da);
+            k.rowStandardizeBackward(z, inv, da, expected);
+            k.fill(dx, 99f);
+            k.binaryActivationBackward(x, mean, inv, dxb, dx);
+            close(down(expected), down(dx), TOL, "fused activation binarization backward " + Shape.of(dims));
+        }
+    }
+
+    @Test
+    void binaryWeightGradientEqualsTheFloatGradientOfTheSigns() {
+        int[][] shapes = {
+                {2, 3, 5, 5, 4, 3, 1, 1}, {3, 16, 8, 8, 8, 3, 1, 1}, {2, 5, 7, 7, 6, 3, 1, 0}, {1, 70, 4, 4, 5, 3, 2, 1},
+                {2, 16, 20, 20, 5, 3, 1, 1}, {1, 4, 33, 9, 3, 3, 1, 1}, {1, 3, 6, 70, 4, 3, 1, 1}, {2, 8, 6, 6, 4, 1, 1, 0},
+                {4, 9, 9, 9, 7, 3, 1, 1},
+        };
+        for (int[] sh : shapes) {
+            ConvGeometry g = geometry(sh);
+            Tensor x = random(1, g.inputShape().dims()), th = random(0.3, g.batch()), dy = random(1, g.outputShape().dims());
+            float[] xv = backend.downloadFloats(x), tv = backend.downloadFloats(th);
+            xv[0] = tv[0]; // on the threshold: +1
+            backend.write(x, xv);
+            int per = xv.length / g.batch();
+            float[] signs = new float[xv.length];
+            for (int i = 0; i < xv.length; i++) {
+                signs[i] = xv[i] >= tv[i / per] ? 1f : -1f;
+            }
+            Tensor xs = up(signs, g.inputShape().dims()), expected = zeros(g.weightShape().dims()), dw = zeros(g.weightShape().dims());
+            k.conv2dBackwardWeights(g, xs, dy, expected);
+            k.fill(dw, 99f);
+            k.binaryConv2dBackwardWeights(g, x, th, dy, dw);
+            close(down(expected), down(dw), 1e-4, "binary weight gradient " + g);
         }
     }
 

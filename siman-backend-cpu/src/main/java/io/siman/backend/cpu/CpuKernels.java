@@ -27,13 +27,18 @@ final class CpuKernels implements Kernels {
     private final Parallel par;
     private final MatMul gemm;
     private final BitKernels bits;
+    private final Reductions red;
+    /** Stride-1 convolutions without im2col (vector path only); null: im2col and the matrix multiply. */
+    private final VectorConv direct;
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm, BitKernels bits) {
+    CpuKernels(CpuBackend backend, Parallel parallel, MatMul gemm, VectorConv direct, BitKernels bits, Reductions red) {
         this.backend = backend;
         this.par = parallel;
         this.gemm = gemm;
         this.bits = bits;
+        this.direct = direct;
+        this.red = red;
     }
 
     /** Which matrix-multiply path the float kernels use. */
@@ -62,19 +67,19 @@ final class CpuKernels implements Kernels {
         return c.l;
     }
 
-    private final ThreadLocal<float[]> callerScratch = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[][]> callerScratch = ThreadLocal.withInitial(() -> new float[2][0]);
 
     /**
      * Scratch owned by the calling thread for the length of one kernel call (workers write disjoint parts
-     * of it); reused so the training loop does not allocate.
+     * of it); reused so the training loop does not allocate. Slot 0 belongs to the weight gradient, slot 1 to
+     * the kernels that call it.
      */
-    private float[] callerScratch(int n) {
-        float[] a = callerScratch.get();
-        if (a.length < n) {
-            a = new float[n];
-            callerScratch.set(a);
+    private float[] callerScratch(int slot, int n) {
+        float[][] s = callerScratch.get();
+        if (s[slot].length < n) {
+            s[slot] = new float[n];
         }
-        return a;
+        return s[slot];
     }
 
     /** A per-thread scratch array of at least {@code n} floats (slot 0 or 1). */
@@ -335,6 +340,10 @@ final class CpuKernels implements Kernels {
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
         checkConv("conv2dForward", g, x, w, y);
         float[] xa = f(x), wa = f(w), ya = f(y);
+        if (direct != null && VectorConv.handles(g)) {
+            direct.forward(g, xa, wa, ya, par);
+            return;
+        }
         int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
         int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
         boolean pointwise = isPointwise(g);
@@ -368,6 +377,10 @@ final class CpuKernels implements Kernels {
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         checkConv("conv2dBackwardData", g, dx, w, dy);
         float[] dya = f(dy), wa = f(w), dxa = f(dx);
+        if (direct != null && VectorConv.handles(g) && g.kernelH() == g.kernelW()) {
+            direct.backwardData(g, dya, wa, dxa, par);
+            return;
+        }
         int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
         int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
         float[] wt = new float[k * co];
@@ -390,12 +403,19 @@ final class CpuKernels implements Kernels {
     @Override
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         checkConv("conv2dBackwardWeights", g, x, dw, dy);
-        float[] xa = f(x), dya = f(dy), dwa = f(dw);
+        weightGradient(g, f(x), f(dy), f(dw));
+    }
+
+    private void weightGradient(ConvGeometry g, float[] xa, float[] dya, float[] dwa) {
+        if (direct != null && VectorConv.handles(g)) {
+            direct.backwardWeights(g, xa, dya, dwa, par);
+            return;
+        }
         int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
         int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
         int chunks = (g.batch() + WEIGHT_GRAD_CHUNK - 1) / WEIGHT_GRAD_CHUNK;
         int wSize = co * k;
-        float[] partial = chunks == 1 ? dwa : callerScratch(chunks * wSize);
+        float[] partial = chunks == 1 ? dwa : callerScratch(0, chunks * wSize);
         boolean pointwise = isPointwise(g);
         // long rows: dot products of dy and the windows; short rows: transpose the windows, then row-by-row updates
         boolean dots = p >= TRANSPOSE_BELOW;
@@ -433,6 +453,29 @@ final class CpuKernels implements Kernels {
                 }
             });
         }
+    }
+
+    @Override
+    public void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw) {
+        checkConv("binaryConv2dBackwardWeights", g, x, dw, dy);
+        expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
+        float[] xa = f(x), th = f(threshold), dya = f(dy), dwa = f(dw);
+        if (direct != null && VectorConv.handles(g)) {
+            direct.backwardWeightsOfSigns(g, xa, th, dya, dwa, par);
+            return;
+        }
+        // the definition: the float gradient of the signs
+        int per = g.inChannels() * g.inHeight() * g.inWidth();
+        float[] signs = callerScratch(1, per * g.batch());
+        par.forRange(g.batch(), per, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                float t = th[n];
+                for (int i = n * per; i < (n + 1) * per; i++) {
+                    signs[i] = xa[i] >= t ? 1f : -1f;
+                }
+            }
+        });
+        weightGradient(g, signs, dya, dwa);
     }
 
     // ---------------------------------------------------------------- per-channel scale
@@ -475,6 +518,22 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public void rowScale(Tensor x, Tensor scale, Tensor y) {
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect("rowScale", "scale", scale, Shape.of(r));
+        expect("rowScale", "y", y, x.shape());
+        float[] xa = f(x), s = f(scale), ya = f(y);
+        par.forRange(r, n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float sc = s[i];
+                for (int j = i * n; j < (i + 1) * n; j++) {
+                    ya[j] = xa[j] * sc;
+                }
+            }
+        });
+    }
+
+    @Override
     public void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale) {
         int c = channels("channelScaleBackward", x);
         expect("channelScaleBackward", "scale", scale, Shape.of(c));
@@ -492,9 +551,9 @@ final class CpuKernels implements Kernels {
                 float sc = s[ch];
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) {
-                        acc += (double) dya[o + j] * xa[o + j];
-                        if (dxa != null) {
+                    acc += red.dot(dya, o, xa, o, hw);
+                    if (dxa != null) {
+                        for (int j = 0; j < hw; j++) {
                             dxa[o + j] = dya[o + j] * sc;
                         }
                     }
@@ -532,19 +591,12 @@ final class CpuKernels implements Kernels {
             for (int ch = from; ch < to; ch++) {
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
-                    int o = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) {
-                        sum += xa[o + j];
-                    }
+                    sum += red.sum(xa, (i * c + ch) * hw, hw);
                 }
                 double mean = sum / count;
                 double sq = 0;
                 for (int i = 0; i < n; i++) {
-                    int o = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) {
-                        double d = xa[o + j] - mean;
-                        sq += d * d;
-                    }
+                    sq += red.squares(xa, (i * c + ch) * hw, hw, mean);
                 }
                 double biased = sq / count;
                 double inv = 1.0 / Math.sqrt(biased + eps);
@@ -602,24 +654,23 @@ final class CpuKernels implements Kernels {
         par.forRange(c, count * 3, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double mean = sm[ch], inv = si[ch];
-                double sumDy = 0, sumDyXhat = 0;
+                double sumDy = 0, sumDyCentred = 0;
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) {
-                        double d = dya[o + j];
-                        sumDy += d;
-                        sumDyXhat += d * (xa[o + j] - mean) * inv;
-                    }
+                    sumDy += red.sum(dya, o, hw);
+                    sumDyCentred += red.dotCentred(dya, o, xa, o, hw, mean);
                 }
+                double sumDyXhat = sumDyCentred * inv;
                 dg[ch] = (float) sumDyXhat;
                 db[ch] = (float) sumDy;
+                // dx = k * (dy - mean(dy) - xhat * mean(dy * xhat)) = a * dy + b * x + c, per channel
                 double k = g[ch] * inv;
                 double meanDy = sumDy / count, meanDyXhat = sumDyXhat / count;
+                float a = (float) k, bx = (float) (-k * inv * meanDyXhat), c0 = (float) (-k * meanDy + k * inv * meanDyXhat * mean);
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * hw;
                     for (int j = 0; j < hw; j++) {
-                        double xhat = (xa[o + j] - mean) * inv;
-                        dxa[o + j] = (float) (k * (dya[o + j] - meanDy - xhat * meanDyXhat));
+                        dxa[o + j] = Math.fma(a, dya[o + j], Math.fma(bx, xa[o + j], c0));
                     }
                 }
             }
@@ -704,11 +755,11 @@ final class CpuKernels implements Kernels {
                 for (int i = 0; i < n; i++) {
                     int off = (i * c + ch) * hw;
                     for (int j = 0; j < hw; j++) {
-                        // branch-free: neg is 1 where v < 0, else 0
+                        // branch-free (signs are random): neg is 1 where v < 0, else 0
                         float v = a[off + j], neg = Math.min(1f, Math.max(0f, -Math.signum(v)));
                         o[off + j] = d[off + j] * (1f + (sl - 1f) * neg);
-                        acc += (double) (d[off + j] * Math.min(v, 0f));
                     }
+                    acc += red.negativeDot(d, a, off, hw);
                 }
                 ds[ch] = (float) acc;
             }
@@ -963,54 +1014,14 @@ final class CpuKernels implements Kernels {
      * Eight interleaved partial sums, added in a fixed order at the end, keep eight additions in flight
      * instead of waiting on one chain, and give the same bits on every path and thread count.
      */
-    private static float rowMeanOf(float[] x, int off, int n) {
-        return (float) (sum8(x, off, n) / n);
+    private float rowMeanOf(float[] x, int off, int n) {
+        return (float) (red.sum(x, off, n) / n);
     }
 
-    /** {@code sum of x[i]} in double, as eight interleaved partial sums added in a fixed order. */
-    private static double sum8(float[] x, int off, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            int j = off + i;
-            s0 += x[j];
-            s1 += x[j + 1];
-            s2 += x[j + 2];
-            s3 += x[j + 3];
-            s4 += x[j + 4];
-            s5 += x[j + 5];
-            s6 += x[j + 6];
-            s7 += x[j + 7];
-        }
-        for (; i < n; i++) {
-            s0 += x[off + i];
-        }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-    }
 
-    /** {@code sum of (x[i] - mean)^2} in double, with the partial sums of {@link #sum8}. */
-    private static double squares8(float[] x, int off, int n, double mean) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            int j = off + i;
-            double d0 = x[j] - mean, d1 = x[j + 1] - mean, d2 = x[j + 2] - mean, d3 = x[j + 3] - mean;
-            double d4 = x[j + 4] - mean, d5 = x[j + 5] - mean, d6 = x[j + 6] - mean, d7 = x[j + 7] - mean;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
-            s4 += d4 * d4;
-            s5 += d5 * d5;
-            s6 += d6 * d6;
-            s7 += d7 * d7;
-        }
-        for (; i < n; i++) {
-            double d = x[off + i] - mean;
-            s0 += d * d;
-        }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-    }
+
+
+
 
     @Override
     public void rowMean(Tensor x, Tensor mean) {
@@ -1031,21 +1042,27 @@ final class CpuKernels implements Kernels {
         if (n < 2) {
             throw new ShapeMismatchException(op + ": rows need at least 2 values, got " + x.shape());
         }
-        expect(op, "z", z, x.shape());
+        if (z != null) {
+            expect(op, "z", z, x.shape());
+        }
         expect(op, "mean", mean, Shape.of(r));
         expect(op, "invStd", invStd, Shape.of(r));
-        float[] a = f(x), za = f(z), m = f(mean), s = f(invStd);
+        float[] a = f(x), za = z == null ? null : f(z), m = f(mean), s = f(invStd);
         par.forRange(r, n * 3L, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int off = i * n;
                 float mu = rowMeanOf(a, off, n);
-                double sq = squares8(a, off, n, mu);
-                double inv = 1.0 / Math.sqrt(sq / (n - 1) + eps);
-                for (int j = 0; j < n; j++) {
-                    za[off + j] = (float) (((double) a[off + j] - mu) * inv);
+                double sq = red.squares(a, off, n, mu);
+                float inv = (float) (1.0 / Math.sqrt(sq / (n - 1) + eps));
+                // x - mean is exact in sign (and zero only where x equals the mean), so sign(z) = +1 exactly
+                // where x >= mean: the threshold bitwise packing uses
+                if (za != null) {
+                    for (int j = 0; j < n; j++) {
+                        za[off + j] = (a[off + j] - mu) * inv;
+                    }
                 }
                 m[i] = mu;
-                s[i] = (float) inv;
+                s[i] = inv;
             }
         });
     }
@@ -1061,14 +1078,11 @@ final class CpuKernels implements Kernels {
         par.forRange(r, n * 3L, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int off = i * n;
-                double sum = 0, dot = 0;
+                double mean = red.sum(g, off, n) / n, proj = red.dot(g, off, za, off, n) / (n - 1), inv = s[i];
+                // dx = inv * dz - inv * proj * z - inv * mean, in float: one pass the JIT vectorizes
+                float a = (float) inv, b = (float) (-inv * proj), c = (float) (-inv * mean);
                 for (int j = 0; j < n; j++) {
-                    sum += g[off + j];
-                    dot += (double) g[off + j] * za[off + j];
-                }
-                double mean = sum / n, proj = dot / (n - 1), inv = s[i];
-                for (int j = 0; j < n; j++) {
-                    o[off + j] = (float) ((g[off + j] - mean - za[off + j] * proj) * inv);
+                    o[off + j] = Math.fma(a, g[off + j], Math.fma(b, za[off + j], c));
                 }
             }
         });
@@ -1082,6 +1096,33 @@ final class CpuKernels implements Kernels {
         par.forRange(a.length, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 o[i] = d[i] * Math.max(0f, 2f - 2f * Math.abs(a[i]));
+            }
+        });
+    }
+
+    @Override
+    public void binaryActivationBackward(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor dx) {
+        String op = "binaryActivationBackward";
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect(op, "mean", mean, Shape.of(r));
+        expect(op, "invStd", invStd, Shape.of(r));
+        expect(op, "dxb", dxb, x.shape());
+        expect(op, "dx", dx, x.shape());
+        float[] a = f(x), m = f(mean), s = f(invStd), d = f(dxb), o = f(dx);
+        par.forRange(r, n * 6L, (from, to) -> {
+            double[] sums = new double[2];
+            for (int i = from; i < to; i++) {
+                int off = i * n;
+                float mu = m[i], inv = s[i];
+                red.approxSignSums(a, d, off, n, mu, inv, sums);
+                double sum = sums[0], dot = sums[1];
+                // pass 2: dx = inv * da1 - inv * proj * a1 - inv * mean(da1)
+                float c1 = (float) (-(double) inv * dot / (n - 1)), c0 = (float) (-(double) inv * sum / n);
+                for (int q = 0; q < n; q++) {
+                    float a1 = (a[off + q] - mu) * inv;
+                    float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                    o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0));
+                }
             }
         });
     }

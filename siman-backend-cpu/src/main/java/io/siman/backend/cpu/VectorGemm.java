@@ -11,14 +11,14 @@ import java.util.Locale;
  * of C in registers while streaming over k, so each loaded vector of B feeds four fused multiply-adds.
  * Loaded only when the {@code jdk.incubator.vector} module is present ({@link Vectorization}).
  *
- * <p>The species is a static constant, as C2 needs to compile vector operations to vector instructions;
+ * <p>The SPECIES is a static constant, as C2 needs to compile vector operations to vector instructions;
  * it is the preferred one unless the system property {@value #BITS_PROPERTY} forces a smaller size (tests
  * run the contract at 128 bits in a JVM of their own, so every path is tested on a 512-bit machine).
  */
 final class VectorGemm implements MatMul {
     static final String BITS_PROPERTY = "siman.cpu.vectorBits";
-    private static final VectorSpecies<Float> species = species(System.getProperty(BITS_PROPERTY));
-    private static final int lanes = species.length();
+    static final VectorSpecies<Float> SPECIES = species(System.getProperty(BITS_PROPERTY));
+    private static final int lanes = SPECIES.length();
     static final VectorGemm INSTANCE = new VectorGemm();
 
     private VectorGemm() {
@@ -39,7 +39,7 @@ final class VectorGemm implements MatMul {
 
     @Override
     public String describe() {
-        return "vector " + species.vectorBitSize() + "-bit";
+        return "vector " + SPECIES.vectorBitSize() + "-bit";
     }
 
     @Override
@@ -77,7 +77,7 @@ final class VectorGemm implements MatMul {
     public void multiplyTransposedB(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
         int kv = k - k % lanes;
-        float[] tmp = new float[lanes];
+        float[] tmp = new float[4 * lanes];
         int i = rowFrom;
         for (; i + 2 <= rowTo; i += 2) {
             int j = 0;
@@ -101,25 +101,26 @@ final class VectorGemm implements MatMul {
     }
 
     /**
-     * Sums the lanes first to last. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
-     * the JIT do use different orders: results would then depend on when code got compiled.
+     * Sums stored lanes first to last. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
+     * the JIT do use different orders: results would then depend on when code got compiled. The callers store the
+     * vectors: a helper taking a vector argument may get compiled with the vector boxed, at a heavy cost.
      */
-    private static float sumLanes(FloatVector v, float[] lanesOut) {
-        v.intoArray(lanesOut, 0);
+    private static float sumLanes(float[] lanesOut, int at) {
         float s = 0f;
         for (int i = 0; i < lanes; i++) {
-            s += lanesOut[i];
+            s += lanesOut[at + i];
         }
         return s;
     }
 
     /** One dot product: vector lanes over {@code [0, kv)}, reduced, then the scalar tail. */
     private static float dot(int kv, int k, float[] a, int a0, float[] b, int b0, float[] tmp) {
-        FloatVector acc = FloatVector.zero(species);
+        FloatVector acc = FloatVector.zero(SPECIES);
         for (int kk = 0; kk < kv; kk += lanes) {
-            acc = FloatVector.fromArray(species, a, a0 + kk).fma(FloatVector.fromArray(species, b, b0 + kk), acc);
+            acc = FloatVector.fromArray(SPECIES, a, a0 + kk).fma(FloatVector.fromArray(SPECIES, b, b0 + kk), acc);
         }
-        float s = sumLanes(acc, tmp);
+        acc.intoArray(tmp, 0);
+        float s = sumLanes(tmp, 0);
         for (int kk = kv; kk < k; kk++) {
             s = Math.fma(a[a0 + kk], b[b0 + kk], s);
         }
@@ -129,17 +130,21 @@ final class VectorGemm implements MatMul {
     /** Four dot products (2 rows of A by 2 rows of B) sharing their loads; each sums exactly as {@link #dot}. */
     private static void dots2x2(int kv, int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
                                 float[] c, int c0, int ldc, boolean accumulate, float[] tmp) {
-        FloatVector s00 = FloatVector.zero(species), s01 = FloatVector.zero(species);
-        FloatVector s10 = FloatVector.zero(species), s11 = FloatVector.zero(species);
+        FloatVector s00 = FloatVector.zero(SPECIES), s01 = FloatVector.zero(SPECIES);
+        FloatVector s10 = FloatVector.zero(SPECIES), s11 = FloatVector.zero(SPECIES);
         for (int kk = 0; kk < kv; kk += lanes) {
-            FloatVector x0 = FloatVector.fromArray(species, a, a0 + kk), x1 = FloatVector.fromArray(species, a, a0 + lda + kk);
-            FloatVector y0 = FloatVector.fromArray(species, b, b0 + kk), y1 = FloatVector.fromArray(species, b, b0 + ldb + kk);
+            FloatVector x0 = FloatVector.fromArray(SPECIES, a, a0 + kk), x1 = FloatVector.fromArray(SPECIES, a, a0 + lda + kk);
+            FloatVector y0 = FloatVector.fromArray(SPECIES, b, b0 + kk), y1 = FloatVector.fromArray(SPECIES, b, b0 + ldb + kk);
             s00 = x0.fma(y0, s00);
             s01 = x0.fma(y1, s01);
             s10 = x1.fma(y0, s10);
             s11 = x1.fma(y1, s11);
         }
-        float r00 = sumLanes(s00, tmp), r01 = sumLanes(s01, tmp), r10 = sumLanes(s10, tmp), r11 = sumLanes(s11, tmp);
+        s00.intoArray(tmp, 0);
+        s01.intoArray(tmp, lanes);
+        s10.intoArray(tmp, 2 * lanes);
+        s11.intoArray(tmp, 3 * lanes);
+        float r00 = sumLanes(tmp, 0), r01 = sumLanes(tmp, lanes), r10 = sumLanes(tmp, 2 * lanes), r11 = sumLanes(tmp, 3 * lanes);
         for (int kk = kv; kk < k; kk++) {
             float x0 = a[a0 + kk], x1 = a[a0 + lda + kk], y0 = b[b0 + kk], y1 = b[b0 + ldb + kk];
             r00 = Math.fma(x0, y0, r00);
@@ -154,7 +159,7 @@ final class VectorGemm implements MatMul {
     }
 
     private FloatVector init(float[] c, int at, boolean accumulate) {
-        return accumulate ? FloatVector.fromArray(species, c, at) : FloatVector.zero(species);
+        return accumulate ? FloatVector.fromArray(SPECIES, c, at) : FloatVector.zero(SPECIES);
     }
 
     private void tile4x4(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
@@ -170,26 +175,26 @@ final class VectorGemm implements MatMul {
                 c32 = init(c, c0 + 3 * ldc + 2 * l, accumulate), c33 = init(c, c0 + 3 * ldc + 3 * l, accumulate);
         for (int kk = 0; kk < k; kk++) {
             int br = b0 + kk * ldb;
-            FloatVector b0v = FloatVector.fromArray(species, b, br);
-            FloatVector b1v = FloatVector.fromArray(species, b, br + l);
-            FloatVector b2v = FloatVector.fromArray(species, b, br + 2 * l);
-            FloatVector b3v = FloatVector.fromArray(species, b, br + 3 * l);
-            FloatVector av = FloatVector.broadcast(species, a[a0 + kk]);
+            FloatVector b0v = FloatVector.fromArray(SPECIES, b, br);
+            FloatVector b1v = FloatVector.fromArray(SPECIES, b, br + l);
+            FloatVector b2v = FloatVector.fromArray(SPECIES, b, br + 2 * l);
+            FloatVector b3v = FloatVector.fromArray(SPECIES, b, br + 3 * l);
+            FloatVector av = FloatVector.broadcast(SPECIES, a[a0 + kk]);
             c00 = av.fma(b0v, c00);
             c01 = av.fma(b1v, c01);
             c02 = av.fma(b2v, c02);
             c03 = av.fma(b3v, c03);
-            av = FloatVector.broadcast(species, a[a0 + lda + kk]);
+            av = FloatVector.broadcast(SPECIES, a[a0 + lda + kk]);
             c10 = av.fma(b0v, c10);
             c11 = av.fma(b1v, c11);
             c12 = av.fma(b2v, c12);
             c13 = av.fma(b3v, c13);
-            av = FloatVector.broadcast(species, a[a0 + 2 * lda + kk]);
+            av = FloatVector.broadcast(SPECIES, a[a0 + 2 * lda + kk]);
             c20 = av.fma(b0v, c20);
             c21 = av.fma(b1v, c21);
             c22 = av.fma(b2v, c22);
             c23 = av.fma(b3v, c23);
-            av = FloatVector.broadcast(species, a[a0 + 3 * lda + kk]);
+            av = FloatVector.broadcast(SPECIES, a[a0 + 3 * lda + kk]);
             c30 = av.fma(b0v, c30);
             c31 = av.fma(b1v, c31);
             c32 = av.fma(b2v, c32);
@@ -219,11 +224,11 @@ final class VectorGemm implements MatMul {
                 c2v = init(c, c0 + 2 * l, accumulate), c3v = init(c, c0 + 3 * l, accumulate);
         for (int kk = 0; kk < k; kk++) {
             int br = b0 + kk * ldb;
-            FloatVector av = FloatVector.broadcast(species, a[a0 + kk]);
-            c0v = av.fma(FloatVector.fromArray(species, b, br), c0v);
-            c1v = av.fma(FloatVector.fromArray(species, b, br + l), c1v);
-            c2v = av.fma(FloatVector.fromArray(species, b, br + 2 * l), c2v);
-            c3v = av.fma(FloatVector.fromArray(species, b, br + 3 * l), c3v);
+            FloatVector av = FloatVector.broadcast(SPECIES, a[a0 + kk]);
+            c0v = av.fma(FloatVector.fromArray(SPECIES, b, br), c0v);
+            c1v = av.fma(FloatVector.fromArray(SPECIES, b, br + l), c1v);
+            c2v = av.fma(FloatVector.fromArray(SPECIES, b, br + 2 * l), c2v);
+            c3v = av.fma(FloatVector.fromArray(SPECIES, b, br + 3 * l), c3v);
         }
         c0v.intoArray(c, c0);
         c1v.intoArray(c, c0 + l);
@@ -234,7 +239,7 @@ final class VectorGemm implements MatMul {
     private void tile1x1(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
         FloatVector acc = init(c, c0, accumulate);
         for (int kk = 0; kk < k; kk++) {
-            acc = FloatVector.broadcast(species, a[a0 + kk]).fma(FloatVector.fromArray(species, b, b0 + kk * ldb), acc);
+            acc = FloatVector.broadcast(SPECIES, a[a0 + kk]).fma(FloatVector.fromArray(SPECIES, b, b0 + kk * ldb), acc);
         }
         acc.intoArray(c, c0);
     }

@@ -31,6 +31,25 @@ final class Vectorization {
         return VectorGemm.INSTANCE;
     }
 
+    /** Backend property: {@code false} makes the vector path convolve by im2col and matrix multiply. */
+    static final String DIRECT_PROPERTY = "cpu.directConvolution";
+
+    /** The direct stride-1 convolutions, or null on the plain path (which keeps im2col and the matrix multiply). */
+    static VectorConv directConvolution(java.util.Map<String, String> properties) {
+        if ("false".equalsIgnoreCase(properties.getOrDefault(PROPERTY, "true")) || !moduleAvailable()
+                || "false".equalsIgnoreCase(properties.getOrDefault(DIRECT_PROPERTY, "true"))) {
+            return null;
+        }
+        return VectorConv.INSTANCE;
+    }
+
+    static Reductions reductions(java.util.Map<String, String> properties) {
+        if ("false".equalsIgnoreCase(properties.getOrDefault(PROPERTY, "true")) || !moduleAvailable()) {
+            return Reductions.SCALAR;
+        }
+        return VectorReductions.INSTANCE;
+    }
+
     static BitKernels bitKernels(java.util.Map<String, String> properties) {
         if ("false".equalsIgnoreCase(properties.getOrDefault(PROPERTY, "true")) || !moduleAvailable()) {
             return ScalarBitKernels.INSTANCE;

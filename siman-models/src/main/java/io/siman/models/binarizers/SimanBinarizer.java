@@ -112,6 +112,11 @@ public final class SimanBinarizer implements Binarizer {
         }
 
         @Override
+        public InferenceForm binaryForm() {
+            return hasBits ? new InferenceForm(encoding, effective, null) : null;
+        }
+
+        @Override
         public void close() {
             buffers.close();
         }

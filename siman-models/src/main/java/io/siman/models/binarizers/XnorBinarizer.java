@@ -65,6 +65,12 @@ public final class XnorBinarizer implements Binarizer {
             }
 
             @Override
+            public InferenceForm binaryForm() {
+                // effective = scale * sign: the bits are its signs
+                return new InferenceForm(Encoding.PM1, effective, backend.downloadFloats(scale));
+            }
+
+            @Override
             public void close() {
                 buffers.close();
             }

@@ -3,6 +3,7 @@ package io.siman.models.layers;
 import io.siman.api.Backend;
 import io.siman.api.Binarizer;
 import io.siman.api.ConvGeometry;
+import io.siman.api.DType;
 import io.siman.api.Encoding;
 import io.siman.api.InferenceForm;
 import io.siman.api.Parameter;
@@ -17,8 +18,10 @@ import java.util.SplittableRandom;
 /**
  * A binarized convolution (spec sections 1 and 2): the input is standardized per sample and replaced by
  * its sign, the weights by the binarizer's effective weights; with SiMaN the result is scaled by a learned
- * per-channel alpha. Padding is applied after binarization (padded positions are 0). Training simulates
- * the binary product in float; the bitwise engine reproduces it exactly.
+ * per-channel alpha. Padding is applied after binarization (padded positions are 0). The convolution of
+ * signs with binarized weights runs with bit operations in training and evaluation alike (the integer sums of
+ * the float convolution, exactly), when the binarizer describes its weights as bits; the backward pass uses
+ * the kernels for binary inputs, so no float copy of the signs is kept.
  */
 public final class BinaryConv2d extends LayerBase {
     static final float ACTIVATION_EPS = 1e-5f;
@@ -30,9 +33,9 @@ public final class BinaryConv2d extends LayerBase {
     final Encoding encoding;
     private final WeightBinarization weights;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
-    private final Work dConv = work(), dEffective = work(), dxb = work(), da1 = work(), dx = work();
-    private final Work signs = work(), affineScale = work(), affineBias = work();
-    private Tensor input, binaryInput, effective;
+    private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
+    private final Work affineScale = work(), affineBias = work(), packedInput = work(), packedWeights = work();
+    private Tensor input, effective;
     private ConvGeometry g;
     private BatchNorm foldedNorm;
 
@@ -114,76 +117,103 @@ public final class BinaryConv2d extends LayerBase {
     protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
         input = x;
-        if (binarizer.binarizesActivations()) {
-            int n = g.batch();
-            Tensor z = a1.get(x.shape());
-            k.rowStandardize(x, ACTIVATION_EPS, z, mean.get(Shape.of(n)), invStd.get(Shape.of(n)));
-            binaryInput = xb.get(x.shape());
-            k.sign(z, binaryInput);
-        } else {
-            binaryInput = x;
-        }
-        effective = weights.forward(weight.value(), progress);
-        if (!progress.training() && binarizer.binarizesActivations()) {
-            return inferenceForward();
-        }
-        if (alpha == null) {
+        if (!binarizer.binarizesActivations()) {
+            effective = weights.forward(weight.value(), progress);
             Tensor y = out.get(g.outputShape());
-            k.conv2dForward(g, binaryInput, effective, y);
+            k.conv2dForward(g, x, effective, y);
             return y;
         }
+        int n = g.batch();
+        if (!progress.training()) {
+            return inferenceForward(x);
+        }
+        // the per-sample statistics: sign(a1) = +1 exactly where x >= mean; the backward pass recomputes a1
+        Tensor m = mean.get(Shape.of(n)), s = invStd.get(Shape.of(n));
+        effective = weights.forward(weight.value(), progress);
+        InferenceForm form = weights.binaryForm();
         Tensor c = conv.get(g.outputShape());
-        k.conv2dForward(g, binaryInput, effective, c);
+        if (form != null) {
+            // the same integer sums as the float convolution of the signs, by XNOR (or AND) and popcount
+            k.rowStandardize(x, ACTIVATION_EPS, null, m, s);
+            bitwiseConvolution(x, m, form.effective(), form.encoding(), form.channelScale(), null, c);
+        } else {
+            Tensor z = a1.get(x.shape()), signs = xb.get(x.shape());
+            k.rowStandardize(x, ACTIVATION_EPS, z, m, s);
+            k.sign(z, signs);
+            k.conv2dForward(g, signs, effective, c);
+        }
+        if (alpha == null) {
+            return c;
+        }
         Tensor y = out.get(g.outputShape());
         k.channelScale(c, alpha.value(), y);
         return y;
     }
 
     /**
-     * Evaluation: integer sums of signs (the effective weights reduced to their bits), then the folded affine,
-     * as one fused multiply-add: exactly what {@link BitwiseConv2d} computes with bit operations.
+     * {@code y = fma(sum, scale[c] * extra[c], bias[c])} where {@code sum} is the convolution of
+     * {@code sign(x - threshold)} with the effective weights' bits; {@code extra} and {@code bias} may be null.
      */
-    private Tensor inferenceForward() {
-        InferenceForm form = weights.inferenceForm(weight.value());
-        Tensor bitsAsValues = form.effective();
-        if (form.channelScale() != null) {
-            bitsAsValues = signs.get(g.weightShape());
-            k.sign(form.effective(), bitsAsValues);
+    private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, float[] bias, Tensor y) {
+        Tensor xBits = packedInput.get(DType.INT64, g.packedInputShape()), wBits = packedWeights.get(DType.INT64, g.packedWeightShape());
+        k.packActivations(x, threshold, xBits);
+        k.packWeights(effectiveWeights, wBits);
+        Tensor s = null, b = null;
+        if (extra != null) {
+            s = affineScale.get(Shape.of(outChannels));
+            backend.write(s, extra);
         }
-        Tensor c = conv.get(g.outputShape());
-        k.conv2dForward(g, binaryInput, bitsAsValues, c);
+        if (bias != null) {
+            b = affineBias.get(Shape.of(outChannels));
+            backend.write(b, bias);
+        }
+        k.binaryConv2d(g, enc, xBits, wBits, s, b, y);
+    }
+
+    /**
+     * Evaluation: integer sums of signs (the effective weights reduced to their bits), then the folded affine,
+     * as one fused multiply-add, run with bit operations: exactly what {@link BitwiseConv2d} computes.
+     */
+    private Tensor inferenceForward(Tensor x) {
+        InferenceForm form = weights.inferenceForm(weight.value());
+        Tensor m = mean.get(Shape.of(g.batch()));
+        k.rowMean(x, m);
         Folding.Affine affine = inferenceAffine(form);
-        Tensor s = affineScale.get(Shape.of(outChannels)), b = affineBias.get(Shape.of(outChannels));
-        backend.write(s, affine.scale());
-        backend.write(b, affine.bias());
         Tensor y = out.get(g.outputShape());
-        k.channelAffine(c, s, b, y);
+        bitwiseConvolution(x, m, form.effective(), form.encoding(), affine.scale(), affine.bias(), y);
         return y;
     }
 
     @Override
     protected Tensor computeBackward(Tensor dy) {
         requireForward(input, name());
-        Tensor dc = dy;
-        if (alpha != null) {
-            dc = dConv.get(g.outputShape());
-            k.channelScaleBackward(conv.get(g.outputShape()), alpha.value(), dy, dc, alpha.grad());
-        }
         Tensor ds = dEffective.get(g.weightShape());
-        k.conv2dBackwardWeights(g, binaryInput, dc, ds);
-        weights.backward(weight.value(), ds, weight.grad());
         if (!binarizer.binarizesActivations()) {
+            k.conv2dBackwardWeights(g, input, dy, ds);
+            weights.backward(weight.value(), ds, weight.grad());
             Tensor d = dx.get(g.inputShape());
-            k.conv2dBackwardData(g, dc, effective, d);
+            k.conv2dBackwardData(g, dy, effective, d);
             return d;
         }
+        Tensor m = mean.get(Shape.of(g.batch())), s = invStd.get(Shape.of(g.batch()));
+        Tensor w = effective;
+        if (alpha == null) {
+            k.binaryConv2dBackwardWeights(g, input, m, dy, ds);
+        } else {
+            // y = alpha[c] * conv: alpha's gradient, then alpha moved onto the (small) weight tensors instead of
+            // scaling the (large) output gradient
+            k.channelScaleBackward(conv.get(g.outputShape()), alpha.value(), dy, null, alpha.grad());
+            Tensor raw = dRaw.get(g.weightShape());
+            k.binaryConv2dBackwardWeights(g, input, m, dy, raw);
+            k.rowScale(raw, alpha.value(), ds);
+            w = scaledWeights.get(g.weightShape());
+            k.rowScale(effective, alpha.value(), w);
+        }
+        weights.backward(weight.value(), ds, weight.grad());
         Tensor dSign = dxb.get(g.inputShape());
-        k.conv2dBackwardData(g, dc, effective, dSign);
-        Tensor z = a1.get(g.inputShape());
-        Tensor dz = da1.get(g.inputShape());
-        k.approxSignBackward(z, dSign, dz);
+        k.conv2dBackwardData(g, dy, w, dSign);
         Tensor d = dx.get(g.inputShape());
-        k.rowStandardizeBackward(z, invStd.get(Shape.of(g.batch())), dz, d);
+        k.binaryActivationBackward(input, m, s, dSign, d);
         return d;
     }
 
