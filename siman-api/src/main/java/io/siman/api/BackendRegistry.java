@@ -85,6 +85,13 @@ public final class BackendRegistry {
 
     /** Applies the selection order to the given values; null or blank means "not set". */
     public Selection select(String explicitName, String propertyValue, String envValue) {
+        Selection s = choose(explicitName, propertyValue, envValue);
+        System.getLogger(BackendRegistry.class.getName()).log(System.Logger.Level.DEBUG, "backend {0} selected ({1}): {2}",
+                s.provider().name(), s.source().label(), s.probe().device());
+        return s;
+    }
+
+    private Selection choose(String explicitName, String propertyValue, String envValue) {
         if (isSet(explicitName)) {
             return named(explicitName.trim(), Source.EXPLICIT);
         }

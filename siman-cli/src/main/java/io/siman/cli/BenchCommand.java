@@ -77,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--per-kernel", description = "With --train: also add up the time of each kernel of the backend.")
     boolean perKernel;
 
-    @Option(names = "--quiet", description = "No progress lines.")
+    @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
     @Mixin
@@ -109,13 +109,12 @@ final class BenchCommand implements Callable<Integer> {
                             dataset, 1, tmp);
                 }
                 ModelFile mf = ModelFile.read(file);
-                List<InferenceBenchmark.Result> results = InferenceBenchmark.run(siman.backend(), siman.binarizers(), mf, file,
-                        batches, seconds, line -> {
-                            if (!quiet && !json) {
-                                err.println("  measuring " + line);
-                                err.flush();
-                            }
-                        });
+                List<InferenceBenchmark.Result> results;
+                try (ProgressBar bar = new ProgressBar(err, "benchmarking", quiet || json)) {
+                    long[] step = {0};
+                    results = InferenceBenchmark.run(siman.backend(), siman.binarizers(), mf, file, batches, seconds,
+                            line -> bar.update(++step[0], 0, line));
+                }
                 if (json) {
                     List<Object> rows = new ArrayList<>();
                     for (InferenceBenchmark.Result r : results) {
@@ -173,13 +172,12 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
-            TrainingBenchmark.Result r = TrainingBenchmark.run(siman.backend(), siman.binarizers(), model, binarizer, dataset, dataDir,
-                    batch, warmup, steps, perLayer, perKernel, line -> {
-                        if (!quiet && !json) {
-                            err.println("  " + line);
-                            err.flush();
-                        }
-                    });
+            TrainingBenchmark.Result r;
+            try (ProgressBar bar = new ProgressBar(err, "training steps", quiet || json)) {
+                long[] step = {0};
+                r = TrainingBenchmark.run(siman.backend(), siman.binarizers(), model, binarizer, dataset, dataDir,
+                        batch, warmup, steps, perLayer, perKernel, line -> bar.update(++step[0], warmup + steps, line));
+            }
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("model", r.model());

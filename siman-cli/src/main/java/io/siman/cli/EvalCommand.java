@@ -55,6 +55,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object: accuracy, top5, count, mode, backend, images_per_second.")
     boolean json;
 
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
     @Mixin
     BackendOption backendOption;
 
@@ -89,7 +92,10 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 String mode = ckpt != null ? "float" : net.bitwise() ? "bitwise" : "float";
                 int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
-                EvalResult r = Evaluation.run(backend, net, data, Evaluation.range(n), batch);
+                EvalResult r;
+                try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "evaluating", quiet || json)) {
+                    r = Evaluation.run(backend, net, data, Evaluation.range(n), batch, bar);
+                }
                 PrintWriter o = spec.commandLine().getOut();
                 Evaluation.Agreement agreement = null;
                 if (compareCheckpoint != null) {

@@ -38,7 +38,11 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
-            ModelExport.Result r = ModelExport.export(siman.backend(), siman.binarizers(), checkpoint, out);
+            ModelExport.Result r;
+            try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "exporting", json)) {
+                bar.update(0, 0, checkpoint.getFileName().toString());
+                r = ModelExport.export(siman.backend(), siman.binarizers(), checkpoint, out);
+            }
             PrintWriter o = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();

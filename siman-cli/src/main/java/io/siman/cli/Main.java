@@ -22,9 +22,30 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        configureLogging();
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         System.exit(run(out, err, args));
+    }
+
+    /**
+     * The command line's logging: SLF4J's simple binding (the library logs through the SLF4J API, the backends through
+     * System.Logger, routed to the same binding), to standard error, warnings only unless SIMAN_LOG_LEVEL says
+     * otherwise (trace, debug, info, warn, error, off). System properties given with SIMAN_JAVA_OPTS win.
+     */
+    static void configureLogging() {
+        String level = System.getenv("SIMAN_LOG_LEVEL");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level == null || level.isBlank() ? "warn" : level.trim().toLowerCase(java.util.Locale.ROOT));
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        setIfAbsent("org.slf4j.simpleLogger.levelInBrackets", "true");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     /** Runs the CLI with the given streams; returns the exit code. */

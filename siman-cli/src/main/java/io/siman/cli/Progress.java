@@ -21,8 +21,7 @@ final class Progress implements TrainingListener {
     Progress(PrintWriter out, boolean quiet) {
         this.out = out;
         this.quiet = quiet;
-        java.io.Console console = System.console();
-        this.live = !quiet && console != null && console.isTerminal() && !"dumb".equals(System.getenv("TERM"));
+        this.live = !quiet && Terminal.isInteractive();
     }
 
     @Override

@@ -4,8 +4,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,33 +20,7 @@ class TrainEvalCliTest {
 
     @BeforeAll
     static void writeTinyFashionMnist() throws IOException {
-        data = Files.createDirectories(dir.resolve("data"));
-        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
-        for (String prefix : new String[]{"train", "t10k"}) {
-            int n = prefix.equals("train") ? 96 : 40;
-            byte[] px = new byte[n * 784];
-            byte[] labels = new byte[n];
-            for (int i = 0; i < n; i++) {
-                labels[i] = (byte) (i % 10);
-                for (int p = 0; p < 784; p++) {
-                    // class-dependent stripes plus noise: learnable, not trivial
-                    px[i * 784 + p] = (byte) (((p % 28) / 3 == labels[i] ? 200 : 20) + r.nextInt(40));
-                }
-            }
-            Files.write(data.resolve(prefix + "-images-idx3-ubyte"), idx(new int[]{n, 28, 28}, px));
-            Files.write(data.resolve(prefix + "-labels-idx1-ubyte"), idx(new int[]{n}, labels));
-        }
-    }
-
-    static byte[] idx(int[] dims, byte[] body) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(b);
-        d.writeInt(0x0800 | dims.length);
-        for (int x : dims) {
-            d.writeInt(x);
-        }
-        d.write(body);
-        return b.toByteArray();
+        data = TinyFashionMnist.write(dir);
     }
 
     private static void oneLineError(CliTest.Result r, String expectedStart) {

@@ -1,6 +1,5 @@
 package io.siman.backend.cpu;
 
-import java.util.logging.Logger;
 
 /**
  * Chooses between the plain-Java kernels and the Vector API kernels, in the manner of Lucene's
@@ -11,7 +10,7 @@ final class Vectorization {
     /** Backend property: {@code false} forces the plain-Java path. */
     static final String PROPERTY = "cpu.vectorize";
 
-    private static final Logger LOG = Logger.getLogger(Vectorization.class.getName());
+    private static final System.Logger LOG = System.getLogger(Vectorization.class.getName());
 
     private Vectorization() {
     }
@@ -25,7 +24,7 @@ final class Vectorization {
             return Gemm.INSTANCE;
         }
         if (!moduleAvailable()) {
-            LOG.fine("jdk.incubator.vector is not in the boot layer (add --add-modules jdk.incubator.vector): using plain-Java kernels");
+            LOG.log(System.Logger.Level.INFO, "jdk.incubator.vector is not in the boot layer (add --add-modules jdk.incubator.vector): using plain-Java kernels");
             return Gemm.INSTANCE;
         }
         return VectorGemm.INSTANCE;

@@ -8,6 +8,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.models.data.Dataset;
 import io.siman.models.nets.Network;
+import io.siman.models.progress.ProgressListener;
 
 /** Evaluates a network on a dataset in evaluation mode (running statistics, frozen bits). */
 public final class Evaluation {
@@ -15,6 +16,11 @@ public final class Evaluation {
     }
 
     public static EvalResult run(Backend backend, Network network, Dataset data, int[] indices, int batch) {
+        return run(backend, network, data, indices, batch, ProgressListener.NONE);
+    }
+
+    /** As {@link #run(Backend, Network, Dataset, int[], int)}, reporting each batch to {@code progress}. */
+    public static EvalResult run(Backend backend, Network network, Dataset data, int[] indices, int batch, ProgressListener progress) {
         long t0 = System.nanoTime();
         Kernels k = backend.kernels();
         double lossSum = 0;
@@ -43,6 +49,8 @@ public final class Evaluation {
                     correct += rank == 0 ? 1 : 0;
                     top5 += rank < 5 ? 1 : 0;
                 }
+                progress.update(b.index() + 1, batches.count(), String.format(java.util.Locale.ROOT, "%.0f images/s",
+                        (b.index() + 1) * (double) batch / ((System.nanoTime() - t0) / 1e9)));
             }
         } finally {
             closeAll(x, y, probs, losses);

@@ -32,6 +32,7 @@ import java.util.Map;
  * shuffling and augmentation are derived from (seed, epoch, batch).
  */
 public final class Trainer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
     public static final String LAST = "last.ckpt";
     public static final String BEST = "best.ckpt";
     public static final String METRICS = "metrics.jsonl";
@@ -100,6 +101,7 @@ public final class Trainer {
             double best = -1, bestTest = -1;
             if (resume) {
                 Path last = out.resolve(LAST);
+                LOG.info("resuming {} from {}", out, last);
                 Checkpoint ckpt = Checkpoint.read(last);
                 TrainingConfig stored = TrainingConfig.fromMap(ckpt.config(), last.toString());
                 if (!stored.equals(config)) {
@@ -176,6 +178,9 @@ public final class Trainer {
                 }
                 ckpt.write(out.resolve(LAST));
                 writeMetrics(history);
+                LOG.info("{} epoch {}/{}: train loss {} acc {}, test acc {}, {} images/s{}", out, epoch + 1, config.epochs(),
+                        String.format(java.util.Locale.ROOT, "%.4f", m.trainLoss()), String.format(java.util.Locale.ROOT, "%.4f", m.trainAcc()),
+                        String.format(java.util.Locale.ROOT, "%.4f", m.testAcc()), Math.round(m.imagesPerSecond()), isBest ? ", best so far" : "");
                 listener.epochFinished(m);
             }
             EpochMetrics lastEpoch = history.isEmpty() ? null : history.get(history.size() - 1);
@@ -186,34 +191,10 @@ public final class Trainer {
     private void writeMetrics(List<EpochMetrics> history) {
         StringBuilder b = new StringBuilder();
         for (EpochMetrics m : history) {
-            b.append(json(m)).append('\n');
+            b.append(MetricsFile.json(m)).append('\n');
         }
         byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve(METRICS), o -> o.write(bytes));
-    }
-
-    /** One line of {@code metrics.jsonl}. */
-    public static String json(EpochMetrics m) {
-        StringBuilder b = new StringBuilder("{");
-        b.append("\"epoch\": ").append(m.epoch());
-        num(b, "lr", m.lr());
-        num(b, "train_loss", m.trainLoss());
-        num(b, "train_acc", m.trainAcc());
-        num(b, "test_loss", m.testLoss());
-        num(b, "test_acc", m.testAcc());
-        num(b, "test_top5", m.testTop5());
-        if (!Double.isNaN(m.valAcc())) {
-            num(b, "val_loss", m.valLoss());
-            num(b, "val_acc", m.valAcc());
-        }
-        num(b, "images_per_second", m.imagesPerSecond());
-        num(b, "seconds", m.seconds());
-        b.append(", \"best\": ").append(m.best());
-        return b.append('}').toString();
-    }
-
-    private static void num(StringBuilder b, String key, double v) {
-        b.append(", \"").append(key).append("\": ").append(Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null");
     }
 
     /** Epoch lines of an earlier run, those before {@code epoch}, for a resumed run's metrics file. */
@@ -225,7 +206,7 @@ public final class Trainer {
         }
         try {
             for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                EpochMetrics m = parse(line);
+                EpochMetrics m = MetricsFile.parse(line);
                 if (m != null && m.epoch() < epoch) {
                     kept.add(m);
                 }
@@ -236,25 +217,4 @@ public final class Trainer {
         return kept;
     }
 
-    private static EpochMetrics parse(String line) {
-        Map<String, String> v = new LinkedHashMap<>();
-        String body = line.trim();
-        if (!body.startsWith("{") || !body.endsWith("}")) {
-            return null;
-        }
-        for (String part : body.substring(1, body.length() - 1).split(",")) {
-            int colon = part.indexOf(':');
-            if (colon > 0) {
-                v.put(part.substring(0, colon).trim().replace("\"", ""), part.substring(colon + 1).trim());
-            }
-        }
-        return new EpochMetrics(Integer.parseInt(v.get("epoch")), d(v, "lr"), d(v, "train_loss"), d(v, "train_acc"),
-                d(v, "test_loss"), d(v, "test_acc"), d(v, "test_top5"), d(v, "val_loss"), d(v, "val_acc"),
-                d(v, "images_per_second"), d(v, "seconds"), Boolean.parseBoolean(v.get("best")));
-    }
-
-    private static double d(Map<String, String> v, String key) {
-        String s = v.get(key);
-        return s == null || s.equals("null") ? Double.NaN : Double.parseDouble(s);
-    }
 }
