@@ -13,10 +13,15 @@ final class TinyFashionMnist {
 
     /** Writes the four IDX files into {@code dir/data}; returns that folder. */
     static Path write(Path dir) throws IOException {
+        return write(dir, 96, 40);
+    }
+
+    /** The same with {@code train} and {@code test} images. */
+    static Path write(Path dir, int train, int test) throws IOException {
         Path data = Files.createDirectories(dir.resolve("data"));
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         for (String prefix : new String[]{"train", "t10k"}) {
-            int n = prefix.equals("train") ? 96 : 40;
+            int n = prefix.equals("train") ? train : test;
             byte[] px = new byte[n * 784];
             byte[] labels = new byte[n];
             for (int i = 0; i < n; i++) {

@@ -12,6 +12,7 @@ import io.siman.models.io.Checkpoint;
 import io.siman.models.train.EpochMetrics;
 import io.siman.models.train.Trainer;
 import io.siman.models.train.TrainingConfig;
+import io.siman.models.train.TrainingDivergedException;
 import io.siman.models.train.TrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,6 +153,31 @@ class TrainingTest {
         Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 7));
         assertTrue(assertThrows(InvalidDataException.class, () -> Checkpoint.read(f)).getMessage().contains("truncated"));
         assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+    }
+
+    @Test
+    void aNanLossStopsTrainingNamingEpochAndStepAndKeepsTheLastGoodCheckpoint(@TempDir Path out) {
+        // 256 images in batches of 64: four steps an epoch; global step 9 is epoch 2's second batch
+        TrainingConfig c = config("siman", 4, 256);
+        System.setProperty("siman.faults.nanAtStep", "9");
+        try {
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> train(c, out, false, 2));
+            assertTrue(e.getMessage().startsWith("training diverged: loss NaN at epoch 2, step 1; last.ckpt keeps the last good epoch;"
+                    + " try a lower learning rate than 0.05"), e.getMessage());
+        } finally {
+            System.clearProperty("siman.faults.nanAtStep");
+        }
+        Checkpoint kept = Checkpoint.read(out.resolve(Trainer.LAST));
+        assertEquals("1", kept.state().get("epoch"), "last.ckpt holds the last epoch that finished");
+    }
+
+    @Test
+    void oneThreadAndTwoThreadsTrainToTheSameBits(@TempDir Path dir) {
+        TrainingConfig c = config("siman", 1, 512);
+        train(c, dir.resolve("one"), false, 1);
+        train(c, dir.resolve("two"), false, 2);
+        assertEquals(io.siman.models.analysis.CheckpointInspection.weightsSha256(Checkpoint.read(dir.resolve("one").resolve(Trainer.LAST))),
+                io.siman.models.analysis.CheckpointInspection.weightsSha256(Checkpoint.read(dir.resolve("two").resolve(Trainer.LAST))));
     }
 
     @Test

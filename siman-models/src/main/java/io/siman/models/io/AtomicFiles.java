@@ -25,6 +25,12 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /**
+     * {@code siman.faults.pauseBeforeRename=MILLIS}: waits that long between writing the temporary file and renaming
+     * it, so the reliability tests can kill a process in the middle of a write. Off unless set.
+     */
+    private static final long PAUSE_BEFORE_RENAME = Long.getLong("siman.faults.pauseBeforeRename", 0);
+
     private AtomicFiles() {
     }
 
@@ -45,6 +51,13 @@ public final class AtomicFiles {
                 writer.write(out);
                 out.flush();
                 ch.force(true);
+            }
+            if (PAUSE_BEFORE_RENAME > 0) {
+                try {
+                    Thread.sleep(PAUSE_BEFORE_RENAME);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -138,14 +138,23 @@ public final class ModelExport {
     /** The model's spec from its header. */
     public static ModelSpec spec(ModelFile mf, Path source) {
         Map<String, String> h = mf.header();
+        for (String key : new String[]{"architecture", "binarizer", "encoding", "input", "classes", "dataset"}) {
+            if (h.get(key) == null || h.get(key).isBlank()) {
+                throw new InvalidDataException(source + ": corrupt model header (no '" + key + "' entry)");
+            }
+        }
         try {
             String[] in = h.get("input").split("x");
+            if (in.length != 3) {
+                throw new InvalidDataException(source + ": corrupt model header (input '" + h.get("input") + "' is not CxHxW)");
+            }
             return new ModelSpec(h.get("architecture"), h.get("binarizer"), Encoding.fromId(h.get("encoding")),
                     Integer.parseInt(in[0]), Integer.parseInt(in[1]), Integer.parseInt(in[2]), Integer.parseInt(h.get("classes")), 0);
+        } catch (InvalidDataException e) {
+            throw e;
+        } catch (SimanException e) {
+            throw new InvalidDataException(source + ": " + e.getMessage());
         } catch (RuntimeException e) {
-            if (e instanceof SimanException s) {
-                throw new InvalidDataException(source + ": " + s.getMessage());
-            }
             throw new InvalidDataException(source + ": corrupt model header (" + e.getMessage() + ")");
         }
     }

@@ -94,7 +94,14 @@ public final class Models {
         } catch (NumberFormatException e) {
             throw new InvalidDataException(source + ": checkpoint state lacks the number of classes");
         }
-        Network network = build(backend, binarizers, config, input, classes);
+        Network network;
+        try {
+            network = build(backend, binarizers, config, input, classes);
+        } catch (InvalidDataException e) {
+            throw e;
+        } catch (io.siman.api.SimanException e) {
+            throw new InvalidDataException(source + ": " + e.getMessage());
+        }
         try {
             restore(backend, network, null, ckpt, source);
             return network;

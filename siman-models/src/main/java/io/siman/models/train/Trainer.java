@@ -72,6 +72,26 @@ public final class Trainer {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new SimanException(out + " exists and is not a folder");
         }
+        removeStaleTemporaryFiles(out);
+    }
+
+    /** Deletes what a killed run left of its atomic writes (hidden temporary files beside the real ones). */
+    static void removeStaleTemporaryFiles(Path out) {
+        if (!Files.isDirectory(out)) {
+            return;
+        }
+        try (var files = Files.list(out)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                for (String target : new String[]{LAST, BEST, METRICS}) {
+                    if (n.startsWith("." + target + ".") && n.endsWith(".tmp")) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // leftovers are hidden and harmless; the next write does not depend on them
+        }
     }
 
     /** Runs all remaining epochs; with {@code resume}, continues from {@code OUT/last.ckpt}. */
@@ -129,6 +149,9 @@ public final class Trainer {
                         if (b.size() < 2) {
                             continue; // batch norm cannot train on one sample (PyTorch refuses it too)
                         }
+                        if (step == Faults.nanAtStep()) {
+                            java.util.Arrays.fill(b.images(), Float.NaN); // injected numerical fault (reliability tests)
+                        }
                         TrainingStep.Outcome o = trainer.run(b.images(), b.labels(), b.size(), lr, progress);
                         if (!Double.isFinite(o.lossSum())) {
                             throw new TrainingDivergedException(epoch, b.index(), o.lossSum() / b.size(), lr);
@@ -173,11 +196,13 @@ public final class Trainer {
                 state.put("class-names", String.join("|", train.classNames()));
                 state.put("random", "derived from seed " + config.seed() + ", epoch and batch");
                 Checkpoint ckpt = new Checkpoint(config.toMap(), runRecord, state, Models.snapshot(backend, net, velocity));
+                // metrics first: a run killed between the writes resumes from the older last.ckpt and drops the
+                // metrics of the epoch it repeats; the other order would lose that epoch's line for good
+                writeMetrics(history);
                 if (isBest) {
                     ckpt.write(out.resolve(BEST));
                 }
                 ckpt.write(out.resolve(LAST));
-                writeMetrics(history);
                 LOG.info("{} epoch {}/{}: train loss {} acc {}, test acc {}, {} images/s{}", out, epoch + 1, config.epochs(),
                         String.format(java.util.Locale.ROOT, "%.4f", m.trainLoss()), String.format(java.util.Locale.ROOT, "%.4f", m.trainAcc()),
                         String.format(java.util.Locale.ROOT, "%.4f", m.testAcc()), Math.round(m.imagesPerSecond()), isBest ? ", best so far" : "");
