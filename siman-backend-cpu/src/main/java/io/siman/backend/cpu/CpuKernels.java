@@ -4,6 +4,7 @@ import io.siman.api.Activation;
 import io.siman.api.ConvGeometry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
+import io.siman.api.KernelShapes;
 import io.siman.api.Kernels;
 import io.siman.api.PoolGeometry;
 import io.siman.api.Shape;
@@ -12,6 +13,11 @@ import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 
 import java.util.Arrays;
+
+import static io.siman.api.KernelShapes.channels;
+import static io.siman.api.KernelShapes.expect;
+import static io.siman.api.KernelShapes.expectSize;
+import static io.siman.api.KernelShapes.plane;
 
 /**
  * Every kernel of the contract in plain Java. Loops are split across threads by output element (samples,
@@ -89,33 +95,6 @@ final class CpuKernels implements Kernels {
             s[slot] = new float[n];
         }
         return s[slot];
-    }
-
-    private static void expect(String op, String what, Tensor t, Shape shape) {
-        if (!t.shape().equals(shape)) {
-            throw new ShapeMismatchException(op + ": " + what + " has shape " + t.shape() + ", expected " + shape);
-        }
-    }
-
-    private static void expectSize(String op, String what, Tensor t, long size) {
-        if (t.shape().size() != size) {
-            throw new ShapeMismatchException(op + ": " + what + " has shape " + t.shape() + " (" + t.shape().size()
-                    + " values), expected " + size + " values");
-        }
-    }
-
-    /** Channels of a rank-2 {@code [N, C]} or rank-4 {@code [N, C, H, W]} tensor. */
-    private static int channels(String op, Tensor x) {
-        int r = x.shape().rank();
-        if (r != 2 && r != 4) {
-            throw new ShapeMismatchException(op + ": input must be [N, C] or [N, C, H, W], got " + x.shape());
-        }
-        return x.shape().dim(1);
-    }
-
-    /** Positions per channel of a rank-2 or rank-4 tensor. */
-    private static int plane(Tensor x) {
-        return x.shape().rank() == 4 ? x.shape().dim(2) * x.shape().dim(3) : 1;
     }
 
     // ---------------------------------------------------------------- element-wise
@@ -252,12 +231,6 @@ final class CpuKernels implements Kernels {
 
     // ---------------------------------------------------------------- convolution
 
-    private static void checkConv(String op, ConvGeometry g, Tensor x, Tensor w, Tensor y) {
-        expect(op, "input", x, g.inputShape());
-        expect(op, "weights", w, g.weightShape());
-        expect(op, "output", y, g.outputShape());
-    }
-
     private static boolean isPointwise(ConvGeometry g) {
         return g.kernelH() == 1 && g.kernelW() == 1 && g.stride() == 1 && g.padding() == 0;
     }
@@ -338,7 +311,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
-        checkConv("conv2dForward", g, x, w, y);
+        KernelShapes.convolution("conv2dForward", g, x, w, y);
         float[] xa = f(x), wa = f(w), ya = f(y);
         if (direct != null && VectorConv.handles(g)) {
             direct.forward(g, xa, wa, ya, par);
@@ -375,7 +348,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
-        checkConv("conv2dBackwardData", g, dx, w, dy);
+        KernelShapes.convolution("conv2dBackwardData", g, dx, w, dy);
         float[] dya = f(dy), wa = f(w), dxa = f(dx);
         if (direct != null && VectorConv.handles(g) && g.kernelH() == g.kernelW()) {
             direct.backwardData(g, dya, wa, dxa, par);
@@ -402,7 +375,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
-        checkConv("conv2dBackwardWeights", g, x, dw, dy);
+        KernelShapes.convolution("conv2dBackwardWeights", g, x, dw, dy);
         weightGradient(g, f(x), f(dy), f(dw));
     }
 
@@ -457,7 +430,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw) {
-        checkConv("binaryConv2dBackwardWeights", g, x, dw, dy);
+        KernelShapes.convolution("binaryConv2dBackwardWeights", g, x, dw, dy);
         expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
         float[] xa = f(x), th = f(threshold), dya = f(dy), dwa = f(dw);
         if (direct != null && VectorConv.handles(g)) {
@@ -565,20 +538,12 @@ final class CpuKernels implements Kernels {
 
     // ---------------------------------------------------------------- batch normalization
 
-    private static void checkBn(String op, Tensor x, int c, Tensor... perChannel) {
-        for (Tensor t : perChannel) {
-            if (t != null) {
-                expect(op, "per-channel tensor", t, Shape.of(c));
-            }
-        }
-    }
-
     @Override
     public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                   float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         String op = "batchNormTraining";
         int c = channels(op, x);
-        checkBn(op, x, c, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
+        KernelShapes.perChannel(op, c, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         expect(op, "y", y, x.shape());
         int n = x.shape().dim(0), hw = plane(x);
         long count = (long) n * hw;
@@ -621,7 +586,7 @@ final class CpuKernels implements Kernels {
                                    float eps, Tensor y) {
         String op = "batchNormInference";
         int c = channels(op, x);
-        checkBn(op, x, c, gamma, beta, runningMean, runningVar);
+        KernelShapes.perChannel(op, c, gamma, beta, runningMean, runningVar);
         expect(op, "y", y, x.shape());
         float[] xa = f(x), g = f(gamma), b = f(beta), rm = f(runningMean), rv = f(runningVar), ya = f(y);
         int hw = plane(x);
@@ -644,7 +609,7 @@ final class CpuKernels implements Kernels {
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
         String op = "batchNormBackward";
         int c = channels(op, x);
-        checkBn(op, x, c, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        KernelShapes.perChannel(op, c, gamma, saveMean, saveInvStd, dgamma, dbeta);
         expect(op, "dy", dy, x.shape());
         expect(op, "dx", dx, x.shape());
         int n = x.shape().dim(0), hw = plane(x);
@@ -896,20 +861,9 @@ final class CpuKernels implements Kernels {
 
     // ---------------------------------------------------------------- option-A shortcut
 
-    /** Checks the two shapes of the option-A shortcut and returns the zero channels on each side. */
-    private static int shortcutPad(String op, Shape x, Shape y) {
-        if (x.rank() != 4 || y.rank() != 4 || x.dim(0) != y.dim(0)
-                || y.dim(2) != (x.dim(2) + 1) / 2 || y.dim(3) != (x.dim(3) + 1) / 2
-                || y.dim(1) < x.dim(1) || (y.dim(1) - x.dim(1)) % 2 != 0) {
-            throw new ShapeMismatchException(op + ": cannot map " + x + " to " + y
-                    + " (needs [N, C + 2p, ceil(H/2), ceil(W/2)])");
-        }
-        return (y.dim(1) - x.dim(1)) / 2;
-    }
-
     @Override
     public void shortcutA(Tensor x, Tensor y) {
-        int pad = shortcutPad("shortcutA", x.shape(), y.shape());
+        int pad = KernelShapes.shortcutPadding("shortcutA", x.shape(), y.shape());
         float[] xa = f(x), ya = f(y);
         int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
         int cy = y.shape().dim(1), ho = y.shape().dim(2), wo = y.shape().dim(3);
@@ -933,7 +887,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void shortcutABackward(Tensor dy, Tensor dx) {
-        int pad = shortcutPad("shortcutABackward", dx.shape(), dy.shape());
+        int pad = KernelShapes.shortcutPadding("shortcutABackward", dx.shape(), dy.shape());
         float[] d = f(dy), o = f(dx);
         int n = dx.shape().dim(0), c = dx.shape().dim(1), h = dx.shape().dim(2), w = dx.shape().dim(3);
         int cy = dy.shape().dim(1), ho = dy.shape().dim(2), wo = dy.shape().dim(3);

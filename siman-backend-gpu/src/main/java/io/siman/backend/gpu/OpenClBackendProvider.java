@@ -9,10 +9,10 @@ import io.siman.api.UnavailableException;
 import java.util.List;
 
 /**
- * The OpenCL backend, named {@code gpu}. Its probe finds OpenCL devices (GPUs first) and reports what it
- * found. CPU OpenCL devices (PoCL) are considered only when {@value #ALLOW_CPU_PROPERTY}{@code =true} or
- * {@value #ALLOW_CPU_ENV}{@code =1}. The OpenCL kernels are not written yet, so the backend reports itself
- * unavailable with that reason, after naming the device it would use.
+ * The OpenCL backend, named {@code gpu}. Its probe finds OpenCL devices (GPUs first) and reports the device it
+ * would use: name, memory and compute units. CPU OpenCL devices (PoCL) are considered only when
+ * {@value #ALLOW_CPU_PROPERTY}{@code =true} or {@value #ALLOW_CPU_ENV}{@code =1}, and then rank below the CPU
+ * backend; a real GPU ranks above it.
  */
 public final class OpenClBackendProvider implements BackendProvider {
     public static final String NAME = "gpu";
@@ -37,20 +37,33 @@ public final class OpenClBackendProvider implements BackendProvider {
         } catch (RuntimeException e) {
             return BackendProbe.unavailable("OpenCL failed: " + e.getMessage());
         }
-        boolean allowCpu = Boolean.getBoolean(ALLOW_CPU_PROPERTY) || "1".equals(System.getenv(ALLOW_CPU_ENV));
-        OpenClDevices.Found chosen = devices.stream().filter(OpenClDevices.Found::gpu).findFirst()
-                .orElse(allowCpu && !devices.isEmpty() ? devices.get(0) : null);
+        OpenClDevices.Found chosen = choose(devices);
         if (chosen == null) {
             return BackendProbe.unavailable(devices.isEmpty() ? "no OpenCL device found"
                     : "no OpenCL GPU found (CPU device " + devices.get(0).info().name() + " is used only with -D"
                     + ALLOW_CPU_PROPERTY + "=true or " + ALLOW_CPU_ENV + "=1)");
         }
-        return new BackendProbe(false, chosen.gpu() ? GPU_PRIORITY : CPU_DEVICE_PRIORITY, chosen.info(),
-                "found " + chosen.info().describe() + ", but the OpenCL kernels are not implemented yet");
+        return new BackendProbe(true, chosen.gpu() ? GPU_PRIORITY : CPU_DEVICE_PRIORITY, chosen.info(), "");
+    }
+
+    /** The first GPU, else (when allowed) the first other device, else null. */
+    private static OpenClDevices.Found choose(List<OpenClDevices.Found> devices) {
+        boolean allowCpu = Boolean.getBoolean(ALLOW_CPU_PROPERTY) || "1".equals(System.getenv(ALLOW_CPU_ENV));
+        return devices.stream().filter(OpenClDevices.Found::gpu).findFirst()
+                .orElse(allowCpu && !devices.isEmpty() ? devices.get(0) : null);
     }
 
     @Override
     public Backend create(BackendOptions options) {
-        throw new UnavailableException("backend 'gpu' is unavailable: " + probe().reason());
+        OpenClDevices.Found chosen;
+        try {
+            chosen = choose(OpenClDevices.list());
+        } catch (LinkageError | RuntimeException e) {
+            throw new UnavailableException("backend 'gpu' is unavailable: " + probe().reason());
+        }
+        if (chosen == null) {
+            throw new UnavailableException("backend 'gpu' is unavailable: " + probe().reason());
+        }
+        return new OpenClBackend(chosen);
     }
 }
