@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SIMAN_ROOT"
 siman_install_packages
 echo "building (tests skipped; scripts/test.sh runs them)..."
-mvn -B -q -ntp install -DskipTests
+mvn -B -q -ntp install -DskipTests -pl '!siman-bench'   # the ND4J benchmarks: scripts/bench.sh builds them
 echo
 ./siman backends
 echo

@@ -28,6 +28,14 @@ final class CpuKernels implements Kernels {
     private static final int WEIGHT_GRAD_CHUNK = 8;
     /** Output planes smaller than this take the transposed route in the weight gradient (short dot products are slow). */
     private static final int TRANSPOSE_BELOW = 256;
+    /**
+     * Output planes up to this size, with at least this many output channels, take the weight gradient by one matrix
+     * product over samples ({@link #weightGradientByRows}); measured on VGG-small's 16x16 and 8x8 layers (1.7x and
+     * 4.8x faster than the direct path), slower than it on ResNet-20's narrow layers.
+     */
+    private static final int ROWS_GRADIENT_PLANE = 256, ROWS_GRADIENT_CHANNELS = 128;
+    /** Floats of window rows per chunk of samples there (16 MiB). */
+    private static final long ROWS_GRADIENT_FLOATS = 1L << 22;
 
     private final CpuBackend backend;
     private final Parallel par;
@@ -73,12 +81,12 @@ final class CpuKernels implements Kernels {
         return c.l;
     }
 
-    private final ThreadLocal<float[][]> callerScratch = ThreadLocal.withInitial(() -> new float[2][0]);
+    private final ThreadLocal<float[][]> callerScratch = ThreadLocal.withInitial(() -> new float[4][0]);
 
     /**
      * Scratch owned by the calling thread for the length of one kernel call (workers write disjoint parts
      * of it); reused so the training loop does not allocate. Slot 0 belongs to the weight gradient, slot 1 to
-     * the kernels that call it.
+     * the kernels that call it, slots 2 and 3 to the weight gradient by one matrix product.
      */
     private float[] callerScratch(int slot, int n) {
         float[][] s = callerScratch.get();
@@ -380,6 +388,10 @@ final class CpuKernels implements Kernels {
     }
 
     private void weightGradient(ConvGeometry g, float[] xa, float[] dya, float[] dwa) {
+        if (direct != null && g.outHeight() * g.outWidth() <= ROWS_GRADIENT_PLANE && g.outChannels() >= ROWS_GRADIENT_CHANNELS) {
+            weightGradientByRows(g, xa, dya, dwa);
+            return;
+        }
         if (direct != null && VectorConv.handles(g)) {
             direct.backwardWeights(g, xa, dya, dwa, par);
             return;
@@ -425,6 +437,60 @@ final class CpuKernels implements Kernels {
                     dwa[i] = s;
                 }
             });
+        }
+    }
+
+    /**
+     * The weight gradient as one long matrix product, {@code dw[co, k] = dy[co, S*p] * rows[S*p, k]}, over chunks of
+     * {@code S} samples: {@code rows} holds every output position's input window as a row (im2col transposed), and
+     * {@code dy} the chunk's output gradients side by side. Small output planes give the direct path dot products
+     * too short to pay for their reductions; here the reduction runs over {@code S*p} and the vectorized
+     * micro-kernel runs along {@code k}. Each element is one chain of fused multiply-adds over (sample, position)
+     * in increasing order, carried from chunk to chunk, and threads split output channels: results do not depend
+     * on the thread count.
+     */
+    private void weightGradientByRows(ConvGeometry g, float[] xa, float[] dya, float[] dwa) {
+        int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels(), batch = g.batch();
+        int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
+        int chunk = (int) Math.max(1, Math.min(batch, ROWS_GRADIENT_FLOATS / ((long) p * k)));
+        float[] rows = callerScratch(3, chunk * p * k);
+        float[] dyc = callerScratch(2, co * chunk * p);
+        for (int n0 = 0; n0 < batch; n0 += chunk) {
+            int s = Math.min(chunk, batch - n0), first = n0, width = s * p;
+            par.forRange(s * p, k, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    windowRow(g, xa, (first + r / p) * inSize, r % p, rows, r * k);
+                }
+            });
+            par.forRange(co, (long) width, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    for (int i = 0; i < s; i++) {
+                        System.arraycopy(dya, (first + i) * outSize + c * p, dyc, c * width + i * p, p);
+                    }
+                }
+            });
+            boolean add = n0 > 0;
+            par.forRange(co, (long) width * k, (from, to) ->
+                    gemm.multiply(k, width, dyc, 0, width, rows, 0, k, dwa, 0, k, add, from, to));
+        }
+    }
+
+    /** The input window of output position {@code pos} of one sample as a row of {@code k = Ci*kh*kw} values (0 in the padding). */
+    private static void windowRow(ConvGeometry g, float[] x, int xOff, int pos, float[] row, int at) {
+        int ci = g.inChannels(), h = g.inHeight(), w = g.inWidth(), kh = g.kernelH(), kw = g.kernelW();
+        int oy = pos / g.outWidth(), ox = pos % g.outWidth();
+        int y0 = oy * g.stride() - g.padding(), x0 = ox * g.stride() - g.padding();
+        int o = at;
+        for (int c = 0; c < ci; c++) {
+            int plane = xOff + c * h * w;
+            for (int ky = 0; ky < kh; ky++) {
+                int y = y0 + ky;
+                boolean rowInside = y >= 0 && y < h;
+                for (int kx = 0; kx < kw; kx++) {
+                    int xx = x0 + kx;
+                    row[o++] = rowInside && xx >= 0 && xx < w ? x[plane + y * w + xx] : 0f;
+                }
+            }
         }
     }
 

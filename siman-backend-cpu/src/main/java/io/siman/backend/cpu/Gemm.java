@@ -69,12 +69,22 @@ final class Gemm implements MatMul {
         }
     }
 
-    /** {@code dst[cols, rows] = src[rows, cols]^T}. */
+    /**
+     * {@code dst[cols, rows] = src[rows, cols]^T}, in 32 by 32 tiles: column-wise writes over a whole large matrix
+     * would touch a new cache line (and, at power-of-two widths, the same cache set) for every element.
+     */
     static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
-        for (int r = 0; r < rows; r++) {
-            int s = srcOff + r * cols;
-            for (int c = 0; c < cols; c++) {
-                dst[dstOff + c * rows + r] = src[s + c];
+        final int t = 32;
+        for (int r0 = 0; r0 < rows; r0 += t) {
+            int r1 = Math.min(rows, r0 + t);
+            for (int c0 = 0; c0 < cols; c0 += t) {
+                int c1 = Math.min(cols, c0 + t);
+                for (int r = r0; r < r1; r++) {
+                    int s = srcOff + r * cols;
+                    for (int c = c0; c < c1; c++) {
+                        dst[dstOff + c * rows + r] = src[s + c];
+                    }
+                }
             }
         }
     }

@@ -42,18 +42,60 @@ final class VectorGemm implements MatMul {
         return "vector " + SPECIES.vectorBitSize() + "-bit";
     }
 
+    /**
+     * Blocked as in GotoBLAS: a block of {@value #K_BLOCK} steps of k by {@value #ROW_BLOCK} rows of A stays in L2
+     * while each column panel of B ({@value #K_BLOCK} by {@code 4 * lanes}) is copied to a contiguous buffer and
+     * streamed past it, and the micro-kernel keeps a 4 by 4-vector tile of C in registers. C goes back to memory between k blocks, which
+     * changes no bit: each element is still one chain of fused multiply-adds in increasing k.
+     */
     @Override
     public void multiply(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = rowFrom; i < rowTo; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        for (int kb = 0; kb < k; kb += K_BLOCK) {
+            int kLen = Math.min(K_BLOCK, k - kb);
+            boolean acc = accumulate || kb > 0;
+            for (int ib = rowFrom; ib < rowTo; ib += ROW_BLOCK) {
+                int iEnd = Math.min(rowTo, ib + ROW_BLOCK);
+                block(n, kLen, a, aOff + kb, lda, b, bOff + kb * ldb, ldb, c, cOff, ldc, acc, ib, iEnd);
+            }
+        }
+    }
+
+    static final int K_BLOCK = 256;
+    static final int ROW_BLOCK = 128;
+    /** Per-thread copy of one panel of B, so that its rows lie next to each other (not 4 KiB apart, where they alias in L1). */
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[K_BLOCK * 4 * lanes]);
+
+    private void block(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
         int tile = 4 * lanes;
+        float[] panel = rowTo - rowFrom >= 8 ? PANEL.get() : null;
         int j = 0;
         for (; j + tile <= n; j += tile) {
+            float[] bp = b;
+            int b0 = bOff + j, ld = ldb;
+            if (panel != null) {
+                for (int kk = 0; kk < k; kk++) {
+                    System.arraycopy(b, bOff + kk * ldb + j, panel, kk * tile, tile);
+                }
+                bp = panel;
+                b0 = 0;
+                ld = tile;
+            }
             int i = rowFrom;
             for (; i + 4 <= rowTo; i += 4) {
-                tile4x4(k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, accumulate);
+                tile4x4(k, a, aOff + i * lda, lda, bp, b0, ld, c, cOff + i * ldc + j, ldc, accumulate);
             }
             for (; i < rowTo; i++) {
-                tile1x4(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
+                tile1x4(k, a, aOff + i * lda, bp, b0, ld, c, cOff + i * ldc + j, accumulate);
             }
         }
         for (; j + lanes <= n; j += lanes) {
