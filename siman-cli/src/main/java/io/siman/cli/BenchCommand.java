@@ -188,6 +188,8 @@ final class BenchCommand implements Callable<Integer> {
                 m.put("threads", r.threads());
                 m.put("backend", r.backend());
                 m.put("steps", r.steps());
+                m.put("allocated_bytes_per_step", r.allocatedBytesPerStep());
+                m.put("peak_rss_bytes", r.peakResidentBytes());
                 if (perLayer) {
                     List<Object> layers = new ArrayList<>();
                     for (TrainingBenchmark.LayerTime l : r.layers()) {
@@ -215,6 +217,9 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 o.println(String.format(Locale.ROOT, "%s (%s), batch %d, %s, %d threads: %.1f training images/s (%.3f s per step, %d steps timed)",
                         r.model(), r.binarizer(), r.batch(), r.backend(), r.threads(), r.imagesPerSecond(), r.seconds() / r.steps(), r.steps()));
+                o.println(String.format(Locale.ROOT, "  Java heap allocated per step (all threads, data loading included): %s; peak resident memory: %s",
+                        r.allocatedBytesPerStep() < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f KiB", r.allocatedBytesPerStep() / 1024.0),
+                        r.peakResidentBytes() < 0 ? "unknown" : String.format(Locale.ROOT, "%.0f MiB", r.peakResidentBytes() / 1048576.0)));
                 double fwd = 0, bwd = 0;
                 for (TrainingBenchmark.LayerTime l : r.layers()) {
                     o.println(String.format(Locale.ROOT, "  %-24s %-14s forward %8.2f ms  backward %8.2f ms", l.name(), l.type(), l.forwardMs(), l.backwardMs()));

@@ -16,6 +16,9 @@ import io.siman.models.train.Models;
 import io.siman.models.train.TrainingConfig;
 import io.siman.models.train.TrainingStep;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,9 +33,14 @@ import java.util.function.Consumer;
  * (timing every layer adds a little to the step).
  */
 public final class TrainingBenchmark {
-    /** What was measured; {@code layers} and {@code kernels} only when asked for (kernels: per step, longest first). */
+    /**
+     * What was measured; {@code layers} and {@code kernels} only when asked for (kernels: per step, longest first).
+     * {@code allocatedBytesPerStep}: Java heap allocated by all threads (the data loader's augmentation included)
+     * per timed step, -1 where the JVM cannot count it; {@code peakResidentBytes}: the process's peak resident set
+     * (Linux's VmHWM) at the end, -1 where unknown.
+     */
     public record Result(String model, String binarizer, int batch, int threads, String backend, int steps, double seconds,
-                         List<LayerTime> layers, List<KernelProfile.Entry> kernels) {
+                         List<LayerTime> layers, List<KernelProfile.Entry> kernels, long allocatedBytesPerStep, long peakResidentBytes) {
         public double imagesPerSecond() {
             return (double) batch * steps / seconds;
         }
@@ -71,9 +79,11 @@ public final class TrainingBenchmark {
             TrainingProgress training = TrainingProgress.training(0, 2);
             Map<LayerBase, long[]> times = new LinkedHashMap<>();
             long t0 = 0;
+            long allocatedAtStart = 0;
             for (int s = 0; s < total; s++) {
                 if (s == warmup) {
                     t0 = System.nanoTime();
+                    allocatedAtStart = allocatedBytes();
                     if (kernels != null) {
                         kernels.reset();
                     }
@@ -99,6 +109,8 @@ public final class TrainingBenchmark {
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            long allocatedAtEnd = allocatedBytes();
+            long allocatedPerStep = allocatedAtStart < 0 || allocatedAtEnd < 0 ? -1 : (allocatedAtEnd - allocatedAtStart) / steps;
             net.root().time(null);
             List<LayerTime> layers = new ArrayList<>();
             for (Map.Entry<LayerBase, long[]> e : times.entrySet()) {
@@ -113,7 +125,36 @@ public final class TrainingBenchmark {
                     perStep.add(new KernelProfile.Entry(e.kernel(), e.calls() / steps, e.nanos() / steps));
                 }
             }
-            return new Result(model, binarizer, batch, real.threads(), real.name(), steps, seconds, layers, perStep);
+            return new Result(model, binarizer, batch, real.threads(), real.name(), steps, seconds, layers, perStep,
+                    allocatedPerStep, peakResidentBytes());
         }
+    }
+
+    /** Bytes allocated so far by the live threads of the JVM (the step's workers and loader live through the run), or -1. */
+    private static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+            long sum = 0;
+            for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+                sum += Math.max(0, bytes);
+            }
+            return sum;
+        }
+        return -1;
+    }
+
+    /** The peak resident set size of this process from {@code /proc/self/status}, or -1 off Linux. */
+    static long peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 }
