@@ -33,7 +33,9 @@ final class Charts {
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);
         s.setPlotGridLinesColor(new Color(225, 225, 225));
-        s.setLegendPosition(Styler.LegendPosition.InsideNE);
+        // below the plot: inside it, the legend hides the last epochs' points, where curves end highest
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
+        s.setLegendLayout(Styler.LegendLayout.Horizontal);
         s.setSeriesColors(PALETTE);
         s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         s.setAntiAlias(true);
