@@ -1,6 +1,5 @@
 package io.siman.cli;
 
-import io.siman.api.Encoding;
 import io.siman.api.SimanException;
 import io.siman.models.Siman;
 import io.siman.models.data.Datasets;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,50 +24,8 @@ import java.util.concurrent.Callable;
         description = {"Trains a network with SGD (momentum 0.9), cosine learning rate and the binarizer's weight-decay rule.",
                 "Writes OUT/metrics.jsonl (one line per epoch), OUT/last.ckpt (every epoch) and OUT/best.ckpt (best accuracy)."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "NAME", defaultValue = "resnet20", description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
-            completionCandidates = Models.class)
-    String model;
-
-    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist", description = "Dataset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
-            completionCandidates = DatasetNames.class)
-    String dataset;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")
-    Path dataDir;
-
-    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = "siman", description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
-    String binarizer;
-
-    @Option(names = "--encoding", paramLabel = "ENC", defaultValue = "pm1", description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")
-    String encoding;
-
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "8", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "5e-4", description = "L2 weight decay of full-precision parameters (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--binarized-weight-decay", paramLabel = "WD", description = "Weight decay of binarized conv weights and alphas; default: 0 for siman, --weight-decay for the baselines.")
-    Double binarizedWeightDecay;
-
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "Linear warm-up epochs before the cosine decay (default: ${DEFAULT-VALUE}).")
-    int warmup;
-
-    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "123", description = "Random seed of initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N training images (0: all).")
-    int limit;
-
-    @Option(names = "--val-split", defaultValue = "0", paramLabel = "N",
-            description = "Hold out N training images to choose best.ckpt (0: choose by test accuracy, the paper's protocol).")
-    int valSplit;
+    @Mixin
+    TrainingOptions training;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for checkpoints and metrics.")
     Path out;
@@ -89,28 +45,13 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Completion candidates for --model. */
-    static final class Models extends java.util.ArrayList<String> {
-        Models() {
-            super(Zoo.NAMES);
-        }
-    }
-
-    /** Completion candidates for --dataset. */
-    static final class DatasetNames extends java.util.ArrayList<String> {
-        DatasetNames() {
-            super(Datasets.NAMES);
-        }
-    }
-
     @Override
     public Integer call() {
         if (resume && overwrite) {
             throw new SimanException("--resume and --overwrite contradict each other");
         }
         Trainer.checkOutput(out, resume, overwrite);
-        TrainingConfig config = resume ? resumedConfig() : new TrainingConfig(model, dataset, binarizer, Encoding.fromId(encoding),
-                epochs, batch, lr, 0.9, weightDecay, binarizedWeightDecay, warmup, seed, limit, valSplit);
+        TrainingConfig config = resume ? resumedConfig() : training.config();
         Zoo.requireKnown(config.model());
         Datasets.requireKnown(config.dataset());
         PrintWriter o = spec.commandLine().getOut();
@@ -122,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
                         config.batch(), config.lr(), siman.selection().name(), siman.backend().threads(), out));
                 o.flush();
             }
-            Trainer trainer = new Trainer(siman.backend(), siman.binarizers(), config, dataDir, out,
+            Trainer trainer = new Trainer(siman.backend(), siman.binarizers(), config, training.dataDir, out,
                     new Progress(o, quiet), RunInfo.record(siman.backend()));
             Trainer.Result r = trainer.run(resume);
             o.println(String.format(Locale.ROOT, "best test accuracy %.2f%% (epoch %d), final %.2f%%; %d parameters; checkpoints in %s",
@@ -137,20 +78,7 @@ final class TrainCommand implements Callable<Integer> {
         Path last = out.resolve(Trainer.LAST);
         Map<String, String> stored = Checkpoint.read(last).config();
         CommandLine.ParseResult pr = spec.commandLine().getParseResult();
-        Map<String, String> given = new LinkedHashMap<>();
-        given.put("model", model);
-        given.put("dataset", dataset);
-        given.put("binarizer", binarizer);
-        given.put("encoding", encoding);
-        given.put("epochs", Integer.toString(epochs));
-        given.put("batch", Integer.toString(batch));
-        given.put("lr", Double.toString(lr));
-        given.put("weight-decay", Double.toString(weightDecay));
-        given.put("binarized-weight-decay", binarizedWeightDecay == null ? "" : Double.toString(binarizedWeightDecay));
-        given.put("warmup", Integer.toString(warmup));
-        given.put("seed", Long.toString(seed));
-        given.put("limit", Integer.toString(limit));
-        given.put("val-split", Integer.toString(valSplit));
+        Map<String, String> given = training.asStrings();
         for (Map.Entry<String, String> e : given.entrySet()) {
             if (pr.hasMatchedOption("--" + e.getKey()) && !sameValue(e.getValue(), stored.get(e.getKey()))) {
                 throw new SimanException("--" + e.getKey() + " " + e.getValue() + " contradicts the run being resumed ("

@@ -188,6 +188,34 @@ class DataTest {
     }
 
     @Test
+    void predictionInputsReadCifarBatchFilesAndPicturesInMemory(@TempDir Path dir) throws IOException {
+        byte[] b = new byte[2 * CifarFiles.RECORD];
+        b[1] = (byte) 200;                       // record 0, red (0, 0)
+        b[CifarFiles.RECORD + 1 + 2048] = (byte) 50; // record 1, blue (0, 0)
+        Path bin = dir.resolve("test_batch.bin");
+        Files.write(bin, b);
+        List<io.siman.models.data.Inputs.Image> images = io.siman.models.data.Inputs.load(bin, "cifar10", 3);
+        assertEquals(2, images.size());
+        assertEquals("test_batch.bin#1", images.get(1).name());
+        assertEquals((200 / 255f - 0.4914f) / 0.2023f, images.get(0).values()[0], 1e-5f);
+        assertEquals((50 / 255f - 0.4465f) / 0.2010f, images.get(1).values()[2048], 1e-5f);
+        InvalidDataException wrong = assertThrows(InvalidDataException.class, () -> io.siman.models.data.Inputs.load(bin, "fashion-mnist", 1));
+        assertTrue(wrong.getMessage().contains("CIFAR-10 batch files fit cifar10 models"), wrong.getMessage());
+
+        // the same picture from a file and from its bytes: identical values
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        img.getRaster().setSample(3, 4, 0, 180);
+        Path png = dir.resolve("p.png");
+        ImageIO.write(img, "png", png.toFile());
+        float[] fromFile = io.siman.models.data.Inputs.load(png, "fashion-mnist", 1).get(0).values();
+        float[] fromBytes = io.siman.models.data.Inputs.picture("p", Files.readAllBytes(png), "fashion-mnist", 1).values();
+        assertArrayEquals(fromFile, fromBytes);
+        InvalidDataException notAPicture = assertThrows(InvalidDataException.class,
+                () -> io.siman.models.data.Inputs.picture("junk", new byte[]{1, 2, 3}, "fashion-mnist", 1));
+        assertEquals("junk: not a readable image", notAPicture.getMessage());
+    }
+
+    @Test
     void readsAnImageNetFolderWithItsCrops(@TempDir Path dir) throws IOException {
         for (String split : new String[]{"train", "val"}) {
             for (String cls : new String[]{"n01", "n02"}) {

@@ -130,6 +130,19 @@ public final class ImageFolder implements Dataset {
         }
     }
 
+    /** Decodes an encoded image (PNG, JPEG...) held in memory; {@code name} is for messages. */
+    static BufferedImage decode(String name, byte[] encoded) {
+        try {
+            BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+            if (img == null) {
+                throw new InvalidDataException(name + ": not a readable image");
+            }
+            return img;
+        } catch (IOException e) {
+            throw new InvalidDataException(name + ": cannot decode (" + e.getMessage() + ")", e);
+        }
+    }
+
     static BufferedImage decode(Path f) {
         try {
             BufferedImage img = ImageIO.read(f.toFile());

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * Images to predict on, converted to a model's input the way its dataset's test images are: an IDX images
- * file, or PNG/JPEG files (a file or a folder of them) resized to the dataset's image size, in grey or colour.
+ * file, a CIFAR-10 binary batch file ({@code .bin}), or PNG/JPEG files (a file or a folder of them) resized to the
+ * dataset's image size, in grey or colour.
  */
 public final class Inputs {
     /** One image ready for the network. */
@@ -47,6 +48,9 @@ public final class Inputs {
         if (isPicture(path)) {
             return List.of(picture(path, dataset, channels));
         }
+        if (path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".bin")) {
+            return cifar(path, dataset, channels);
+        }
         return idx(path, dataset, channels);
     }
 
@@ -69,6 +73,23 @@ public final class Inputs {
         return dataset.equals("cifar10") ? 32 : 28;
     }
 
+    /** A CIFAR-10 binary batch file ({@code data_batch_N.bin}, {@code test_batch.bin}): its labels are ignored. */
+    private static List<Image> cifar(Path file, String dataset, int channels) {
+        if (!dataset.equals("cifar10") || channels != 3) {
+            throw new InvalidDataException(file + ": CIFAR-10 batch files fit cifar10 models; this model was trained on " + dataset);
+        }
+        ByteImages images = CifarFiles.load(file.toString(), List.of(file), Preprocessing.CIFAR10);
+        int n = images.size(), size = images.imageSize();
+        float[] all = new float[size];
+        int[] label = new int[1];
+        List<Image> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            images.batch(new int[]{i}, 0, 1, null, all, label);
+            out.add(new Image(file.getFileName() + "#" + i, all.clone()));
+        }
+        return out;
+    }
+
     private static List<Image> idx(Path file, String dataset, int channels) {
         Preprocessing prep = preprocessing(dataset);
         if (prep == null || channels != 1) {
@@ -89,11 +110,23 @@ public final class Inputs {
     }
 
     private static Image picture(Path f, String dataset, int channels) {
-        BufferedImage img = ImageFolder.decode(f);
+        return picture(f.toString(), ImageFolder.decode(f), dataset, channels);
+    }
+
+    /**
+     * One encoded picture (PNG, JPEG...) already in memory, converted like a file: for readers that get bytes
+     * rather than paths (a distributed file system, a message). {@code name} names it in the result and in errors.
+     */
+    public static Image picture(String name, byte[] encoded, String dataset, int channels) {
+        Datasets.requireKnown(dataset);
+        return picture(name, ImageFolder.decode(name, encoded), dataset, channels);
+    }
+
+    private static Image picture(String name, BufferedImage img, String dataset, int channels) {
         if (dataset.equals("imagenet")) {
             float[] v = new float[3 * ImageFolder.SIZE * ImageFolder.SIZE];
             ImageFolder.writeImage(img, null, v, 0);
-            return new Image(f.toString(), v);
+            return new Image(name, v);
         }
         Preprocessing prep = preprocessing(dataset);
         int size = rawSize(dataset);
@@ -118,6 +151,6 @@ public final class Inputs {
         }
         float[] v = new float[channels * prep.outSize() * prep.outSize()];
         prep.apply(raw, 0, channels, size, size, null, v, 0);
-        return new Image(f.toString(), v);
+        return new Image(name, v);
     }
 }

@@ -184,17 +184,8 @@ public final class Trainer {
                         valResult == null ? Double.NaN : valResult.loss(), valResult == null ? Double.NaN : valResult.accuracy(),
                         seen / trainSeconds, (System.nanoTime() - t0) / 1e9, isBest);
                 history.add(m);
-                Map<String, String> state = new LinkedHashMap<>();
-                state.put("epoch", Integer.toString(epoch));
-                state.put("step", Integer.toString(step));
-                state.put("best-selection-acc", Double.toString(best));
-                state.put("best-test-acc", Double.toString(bestTest));
-                state.put("best-epoch", Integer.toString(bestEpoch));
-                state.put("test-acc", Double.toString(testResult.accuracy()));
-                state.put("input", Models.formatInput(input));
-                state.put("classes", Integer.toString(train.classes()));
-                state.put("class-names", String.join("|", train.classNames()));
-                state.put("random", "derived from seed " + config.seed() + ", epoch and batch");
+                Map<String, String> state = checkpointState(epoch, step, best, bestTest, bestEpoch, testResult.accuracy(), train,
+                        "derived from seed " + config.seed() + ", epoch and batch");
                 Checkpoint ckpt = new Checkpoint(config.toMap(), runRecord, state, Models.snapshot(backend, net, velocity));
                 // metrics first: a run killed between the writes resumes from the older last.ckpt and drops the
                 // metrics of the epoch it repeats; the other order would lose that epoch's line for good
@@ -213,13 +204,39 @@ public final class Trainer {
         }
     }
 
-    private void writeMetrics(List<EpochMetrics> history) {
+    /**
+     * The state section of a checkpoint written after {@code epoch}: what resuming, evaluation and export read
+     * (the input shape, classes and their names) and the run's progress. Other trainers (the Spark one) write
+     * the same keys, so that every command reads their checkpoints.
+     */
+    public static Map<String, String> checkpointState(int epoch, int step, double bestSelection, double bestTest, int bestEpoch,
+                                                      double testAcc, Dataset train, String random) {
+        Map<String, String> state = new LinkedHashMap<>();
+        state.put("epoch", Integer.toString(epoch));
+        state.put("step", Integer.toString(step));
+        state.put("best-selection-acc", Double.toString(bestSelection));
+        state.put("best-test-acc", Double.toString(bestTest));
+        state.put("best-epoch", Integer.toString(bestEpoch));
+        state.put("test-acc", Double.toString(testAcc));
+        state.put("input", Models.formatInput(new int[]{train.channels(), train.height(), train.width()}));
+        state.put("classes", Integer.toString(train.classes()));
+        state.put("class-names", String.join("|", train.classNames()));
+        state.put("random", random);
+        return state;
+    }
+
+    /** Writes {@code history} as the metrics file of run folder {@code out}, atomically. */
+    public static void writeMetrics(Path out, List<EpochMetrics> history) {
         StringBuilder b = new StringBuilder();
         for (EpochMetrics m : history) {
             b.append(MetricsFile.json(m)).append('\n');
         }
         byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve(METRICS), o -> o.write(bytes));
+    }
+
+    private void writeMetrics(List<EpochMetrics> history) {
+        writeMetrics(out, history);
     }
 
     /** Epoch lines of an earlier run, those before {@code epoch}, for a resumed run's metrics file. */

@@ -1,0 +1,106 @@
+package io.siman.cli;
+
+import io.siman.api.Encoding;
+import io.siman.models.data.Datasets;
+import io.siman.models.nets.Zoo;
+import io.siman.models.train.TrainingConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The options that say what and how to train, shared by {@code siman train} and by plugin commands that train
+ * (such as {@code siman spark train}): a picocli mixin, so that every training command takes the same options
+ * with the same defaults.
+ */
+public final class TrainingOptions {
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "resnet20", description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            completionCandidates = Models.class)
+    public String model;
+
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist", description = "Dataset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            completionCandidates = DatasetNames.class)
+    public String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")
+    public Path dataDir;
+
+    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = "siman", description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
+    public String binarizer;
+
+    @Option(names = "--encoding", paramLabel = "ENC", defaultValue = "pm1", description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")
+    public String encoding;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "8", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    public int epochs;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    public int batch;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+    public double lr;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "5e-4", description = "L2 weight decay of full-precision parameters (default: ${DEFAULT-VALUE}).")
+    public double weightDecay;
+
+    @Option(names = "--binarized-weight-decay", paramLabel = "WD", description = "Weight decay of binarized conv weights and alphas; default: 0 for siman, --weight-decay for the baselines.")
+    public Double binarizedWeightDecay;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "Linear warm-up epochs before the cosine decay (default: ${DEFAULT-VALUE}).")
+    public int warmup;
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "123", description = "Random seed of initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    public long seed;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N training images (0: all).")
+    public int limit;
+
+    @Option(names = "--val-split", defaultValue = "0", paramLabel = "N",
+            description = "Hold out N training images to choose best.ckpt (0: choose by test accuracy, the paper's protocol).")
+    public int valSplit;
+
+    /** The configuration these options describe (momentum 0.9, as the method prescribes). */
+    public TrainingConfig config() {
+        TrainingConfig config = new TrainingConfig(model, dataset, binarizer, Encoding.fromId(encoding),
+                epochs, batch, lr, 0.9, weightDecay, binarizedWeightDecay, warmup, seed, limit, valSplit);
+        Zoo.requireKnown(config.model());
+        Datasets.requireKnown(config.dataset());
+        return config;
+    }
+
+    /** The options as given, by name without the dashes, as {@link TrainingConfig#toMap} spells them. */
+    public Map<String, String> asStrings() {
+        Map<String, String> given = new LinkedHashMap<>();
+        given.put("model", model);
+        given.put("dataset", dataset);
+        given.put("binarizer", binarizer);
+        given.put("encoding", encoding);
+        given.put("epochs", Integer.toString(epochs));
+        given.put("batch", Integer.toString(batch));
+        given.put("lr", Double.toString(lr));
+        given.put("weight-decay", Double.toString(weightDecay));
+        given.put("binarized-weight-decay", binarizedWeightDecay == null ? "" : Double.toString(binarizedWeightDecay));
+        given.put("warmup", Integer.toString(warmup));
+        given.put("seed", Long.toString(seed));
+        given.put("limit", Integer.toString(limit));
+        given.put("val-split", Integer.toString(valSplit));
+        return given;
+    }
+
+    /** Completion candidates for --model. */
+    public static final class Models extends java.util.ArrayList<String> {
+        public Models() {
+            super(Zoo.NAMES);
+        }
+    }
+
+    /** Completion candidates for --dataset. */
+    public static final class DatasetNames extends java.util.ArrayList<String> {
+        public DatasetNames() {
+            super(Datasets.NAMES);
+        }
+    }
+
+}
