@@ -63,4 +63,131 @@ public final class KernelShapes {
         }
         return (y.dim(1) - x.dim(1)) / 2;
     }
+    /** Same types, and {@code dst} holds as many values as {@code src}. */
+    public static void copy(Tensor src, Tensor dst) {
+        if (src.dtype() != dst.dtype()) {
+            throw new ShapeMismatchException("copy: " + src + " and " + dst + " differ in type");
+        }
+        expectSize("copy", "destination", dst, src.shape().size());
+    }
+
+    /** Returns the channels; {@code y} has the input's shape, the others one value per channel. */
+    public static int batchNormForward(String op, Tensor x, Tensor y, Tensor... perChannel) {
+        int c = channels(op, x);
+        perChannel(op, c, perChannel);
+        expect(op, "y", y, x.shape());
+        return c;
+    }
+
+    /** Returns the channels. */
+    public static int batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                        Tensor dx, Tensor dgamma, Tensor dbeta) {
+        String op = "batchNormBackward";
+        int c = channels(op, x);
+        perChannel(op, c, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        expect(op, "dy", dy, x.shape());
+        expect(op, "dx", dx, x.shape());
+        return c;
+    }
+
+    /** Returns the channels. */
+    public static int channelAffine(Tensor x, Tensor scale, Tensor bias, Tensor y) {
+        int c = channels("channelAffine", x);
+        expect("channelAffine", "scale", scale, Shape.of(c));
+        expect("channelAffine", "bias", bias, Shape.of(c));
+        expect("channelAffine", "y", y, x.shape());
+        return c;
+    }
+
+    /** Returns the channels; {@code dx} (optional) is checked by the caller's use of {@code dy}'s shape. */
+    public static int channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dscale) {
+        int c = channels("channelScaleBackward", x);
+        expect("channelScaleBackward", "scale", scale, Shape.of(c));
+        expect("channelScaleBackward", "dy", dy, x.shape());
+        expect("channelScaleBackward", "dscale", dscale, Shape.of(c));
+        return c;
+    }
+
+    /** Returns the channels. */
+    public static int preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        int c = channels("preluBackward", x);
+        expect("preluBackward", "slope", slope, Shape.of(c));
+        expect("preluBackward", "dy", dy, x.shape());
+        expect("preluBackward", "dx", dx, x.shape());
+        expect("preluBackward", "dslope", dslope, Shape.of(c));
+        return c;
+    }
+
+    /** Logits {@code [N, K]}, labels {@code [N]}, probabilities like the logits, losses {@code [N]}. */
+    public static void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor losses) {
+        String op = "softmaxCrossEntropy";
+        if (logits.shape().rank() != 2) {
+            throw new ShapeMismatchException(op + ": logits must be [N, K], got " + logits.shape());
+        }
+        int n = logits.shape().dim(0);
+        expect(op, "labels", labels, Shape.of(n));
+        expect(op, "probs", probs, logits.shape());
+        expect(op, "losses", losses, Shape.of(n));
+    }
+
+    public static void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dlogits) {
+        String op = "softmaxCrossEntropyBackward";
+        expect(op, "labels", labels, Shape.of(probs.shape().dim(0)));
+        expect(op, "dlogits", dlogits, probs.shape());
+    }
+
+    /** Rows of at least 2 values; {@code z} (optional) like {@code x}, {@code mean} and {@code invStd} one per row. */
+    public static void rowStandardize(Tensor x, Tensor z, Tensor mean, Tensor invStd) {
+        String op = "rowStandardize";
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        if (n < 2) {
+            throw new ShapeMismatchException(op + ": rows need at least 2 values, got " + x.shape());
+        }
+        if (z != null) {
+            expect(op, "z", z, x.shape());
+        }
+        expect(op, "mean", mean, Shape.of(r));
+        expect(op, "invStd", invStd, Shape.of(r));
+    }
+
+    /** Packed input and weights, output, and the optional per-channel affine of a binary convolution. */
+    public static void binaryConvolution(ConvGeometry g, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {
+        String op = "binaryConv2d";
+        expect(op, "xBits", xBits, g.packedInputShape());
+        expect(op, "wBits", wBits, g.packedWeightShape());
+        expect(op, "y", y, g.outputShape());
+        if (scale != null) {
+            expect(op, "scale", scale, Shape.of(g.outChannels()));
+        }
+        if (bias != null) {
+            expect(op, "bias", bias, Shape.of(g.outChannels()));
+        }
+    }
+
+    /**
+     * The tensor as backend {@code owner}'s own implementation {@code type}, open, of type {@code dtype}: what every
+     * backend checks of the tensors it is handed.
+     */
+    public static <T extends Tensor> T own(Backend owner, Class<T> type, Tensor t, DType dtype) {
+        if (t == null) {
+            throw new SimanException("missing tensor (null) where a " + dtype + " tensor is required");
+        }
+        if (!type.isInstance(t) || t.backend() != owner) {
+            throw new SimanException("tensor " + t + " belongs to another backend (" + t.backend().name() + ")");
+        }
+        if (t.isClosed()) {
+            throw new SimanException("tensor " + t + " was used after it was closed");
+        }
+        if (t.dtype() != dtype) {
+            throw new ShapeMismatchException("tensor " + t + " has type " + t.dtype() + ", expected " + dtype);
+        }
+        return type.cast(t);
+    }
+
+    /** {@code length} values written into {@code t} must fill it exactly. */
+    public static void writeLength(Tensor t, int length) {
+        if (t.shape().size() != length) {
+            throw new ShapeMismatchException("cannot write " + length + " values into a tensor of shape " + t.shape());
+        }
+    }
 }

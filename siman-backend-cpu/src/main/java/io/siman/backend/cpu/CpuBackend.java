@@ -2,11 +2,10 @@ package io.siman.backend.cpu;
 
 import io.siman.api.Backend;
 import io.siman.api.DType;
+import io.siman.api.KernelShapes;
 import io.siman.api.DeviceInfo;
 import io.siman.api.Kernels;
-import io.siman.api.ShapeMismatchException;
 import io.siman.api.Shape;
-import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,21 +80,21 @@ public final class CpuBackend implements Backend {
     @Override
     public void write(Tensor dst, float[] data) {
         float[] a = own(dst, DType.FLOAT32).f;
-        checkLength(dst, data.length);
+        KernelShapes.writeLength(dst, data.length);
         System.arraycopy(data, 0, a, 0, a.length);
     }
 
     @Override
     public void write(Tensor dst, int[] data) {
         int[] a = own(dst, DType.INT32).i;
-        checkLength(dst, data.length);
+        KernelShapes.writeLength(dst, data.length);
         System.arraycopy(data, 0, a, 0, a.length);
     }
 
     @Override
     public void write(Tensor dst, long[] data) {
         CpuTensor t = own(dst, DType.INT64);
-        checkLength(dst, data.length);
+        KernelShapes.writeLength(dst, data.length);
         System.arraycopy(data, 0, t.l, 0, t.l.length);
         t.changed();
     }
@@ -131,24 +130,6 @@ public final class CpuBackend implements Backend {
 
     /** The tensor as this backend's own, open, of the given type. */
     CpuTensor own(Tensor t, DType dtype) {
-        if (t == null) {
-            throw new SimanException("missing tensor (null) where a " + dtype + " tensor is required");
-        }
-        if (!(t instanceof CpuTensor c) || c.backend() != this) {
-            throw new SimanException("tensor " + t + " belongs to another backend (" + t.backend().name() + ")");
-        }
-        if (c.isClosed()) {
-            throw new SimanException("tensor " + t + " was used after it was closed");
-        }
-        if (c.dtype() != dtype) {
-            throw new ShapeMismatchException("tensor " + t + " has type " + c.dtype() + ", expected " + dtype);
-        }
-        return c;
-    }
-
-    private static void checkLength(Tensor t, int length) {
-        if (t.shape().size() != length) {
-            throw new ShapeMismatchException("cannot write " + length + " values into a tensor of shape " + t.shape());
-        }
+        return KernelShapes.own(this, CpuTensor.class, t, dtype);
     }
 }

@@ -115,10 +115,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        if (src.dtype() != dst.dtype()) {
-            throw new ShapeMismatchException("copy: " + src + " and " + dst + " differ in type");
-        }
-        expectSize("copy", "destination", dst, src.shape().size());
+        KernelShapes.copy(src, dst);
         Object s = switch (src.dtype()) {
             case FLOAT32 -> f(src);
             case INT32 -> ints(src);
@@ -539,10 +536,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void channelAffine(Tensor x, Tensor scale, Tensor bias, Tensor y) {
-        int c = channels("channelAffine", x);
-        expect("channelAffine", "scale", scale, Shape.of(c));
-        expect("channelAffine", "bias", bias, Shape.of(c));
-        expect("channelAffine", "y", y, x.shape());
+        int c = KernelShapes.channelAffine(x, scale, bias, y);
         float[] xa = f(x), s = f(scale), b = f(bias), ya = f(y);
         int hw = plane(x);
         par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
@@ -574,10 +568,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale) {
-        int c = channels("channelScaleBackward", x);
-        expect("channelScaleBackward", "scale", scale, Shape.of(c));
-        expect("channelScaleBackward", "dy", dy, x.shape());
-        expect("channelScaleBackward", "dscale", dscale, Shape.of(c));
+        int c = KernelShapes.channelScaleBackward(x, scale, dy, dscale);
         float[] xa = f(x), s = f(scale), dya = f(dy), ds = f(dscale);
         float[] dxa = dx == null ? null : f(dx);
         if (dx != null) {
@@ -608,9 +599,7 @@ final class CpuKernels implements Kernels {
     public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                   float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         String op = "batchNormTraining";
-        int c = channels(op, x);
-        KernelShapes.perChannel(op, c, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
-        expect(op, "y", y, x.shape());
+        int c = KernelShapes.batchNormForward(op, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         int n = x.shape().dim(0), hw = plane(x);
         long count = (long) n * hw;
         if (count < 2) {
@@ -650,10 +639,7 @@ final class CpuKernels implements Kernels {
     @Override
     public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                    float eps, Tensor y) {
-        String op = "batchNormInference";
-        int c = channels(op, x);
-        KernelShapes.perChannel(op, c, gamma, beta, runningMean, runningVar);
-        expect(op, "y", y, x.shape());
+        int c = KernelShapes.batchNormForward("batchNormInference", x, y, gamma, beta, runningMean, runningVar);
         float[] xa = f(x), g = f(gamma), b = f(beta), rm = f(runningMean), rv = f(runningVar), ya = f(y);
         int hw = plane(x);
         par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
@@ -673,11 +659,7 @@ final class CpuKernels implements Kernels {
     @Override
     public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
-        String op = "batchNormBackward";
-        int c = channels(op, x);
-        KernelShapes.perChannel(op, c, gamma, saveMean, saveInvStd, dgamma, dbeta);
-        expect(op, "dy", dy, x.shape());
-        expect(op, "dx", dx, x.shape());
+        int c = KernelShapes.batchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         int n = x.shape().dim(0), hw = plane(x);
         long count = (long) n * hw;
         float[] xa = f(x), dya = f(dy), g = f(gamma), sm = f(saveMean), si = f(saveInvStd), dxa = f(dx),
@@ -772,11 +754,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
-        int c = channels("preluBackward", x);
-        expect("preluBackward", "slope", slope, Shape.of(c));
-        expect("preluBackward", "dy", dy, x.shape());
-        expect("preluBackward", "dx", dx, x.shape());
-        expect("preluBackward", "dslope", dslope, Shape.of(c));
+        int c = KernelShapes.preluBackward(x, slope, dy, dx, dslope);
         float[] a = f(x), s = f(slope), d = f(dy), o = f(dx), ds = f(dslope);
         int n = x.shape().dim(0), hw = plane(x);
         par.forRange(c, (long) n * hw, (from, to) -> {
@@ -976,13 +954,8 @@ final class CpuKernels implements Kernels {
     @Override
     public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor losses) {
         String op = "softmaxCrossEntropy";
-        if (logits.shape().rank() != 2) {
-            throw new ShapeMismatchException(op + ": logits must be [N, K], got " + logits.shape());
-        }
+        KernelShapes.softmaxCrossEntropy(logits, labels, probs, losses);
         int n = logits.shape().dim(0), k = logits.shape().dim(1);
-        expect(op, "labels", labels, Shape.of(n));
-        expect(op, "probs", probs, logits.shape());
-        expect(op, "losses", losses, Shape.of(n));
         float[] z = f(logits), p = f(probs), l = f(losses);
         int[] y = ints(labels);
         par.forRange(n, k * 4L, (from, to) -> {
@@ -1012,9 +985,8 @@ final class CpuKernels implements Kernels {
     @Override
     public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, float scale, Tensor dlogits) {
         String op = "softmaxCrossEntropyBackward";
+        KernelShapes.softmaxCrossEntropyBackward(probs, labels, dlogits);
         int n = probs.shape().dim(0), k = probs.shape().rowLength();
-        expect(op, "labels", labels, Shape.of(n));
-        expect(op, "dlogits", dlogits, probs.shape());
         float[] p = f(probs), d = f(dlogits);
         int[] y = ints(labels);
         for (int i = 0; i < n; i++) {
@@ -1057,16 +1029,8 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void rowStandardize(Tensor x, float eps, Tensor z, Tensor mean, Tensor invStd) {
-        String op = "rowStandardize";
+        KernelShapes.rowStandardize(x, z, mean, invStd);
         int r = x.shape().dim(0), n = x.shape().rowLength();
-        if (n < 2) {
-            throw new ShapeMismatchException(op + ": rows need at least 2 values, got " + x.shape());
-        }
-        if (z != null) {
-            expect(op, "z", z, x.shape());
-        }
-        expect(op, "mean", mean, Shape.of(r));
-        expect(op, "invStd", invStd, Shape.of(r));
         float[] a = f(x), za = z == null ? null : f(z), m = f(mean), s = f(invStd);
         par.forRange(r, n * 3L, (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -1352,16 +1316,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {
-        String op = "binaryConv2d";
-        expect(op, "xBits", xBits, g.packedInputShape());
-        expect(op, "wBits", wBits, g.packedWeightShape());
-        expect(op, "y", y, g.outputShape());
-        if (scale != null) {
-            expect(op, "scale", scale, Shape.of(g.outChannels()));
-        }
-        if (bias != null) {
-            expect(op, "bias", bias, Shape.of(g.outChannels()));
-        }
+        KernelShapes.binaryConvolution(g, xBits, wBits, scale, bias, y);
         bits.binaryConv2d(g, encoding == Encoding.PM1, longs(xBits), backend.own(wBits, DType.INT64), scale == null ? null : f(scale),
                 bias == null ? null : f(bias), f(y), par);
     }

@@ -2,10 +2,10 @@ package io.siman.backend.gpu;
 
 import io.siman.api.Backend;
 import io.siman.api.DType;
+import io.siman.api.KernelShapes;
 import io.siman.api.DeviceInfo;
 import io.siman.api.Kernels;
 import io.siman.api.Shape;
-import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 import org.jocl.CL;
@@ -110,7 +110,7 @@ final class OpenClBackend implements Backend {
     @Override
     public void write(Tensor dst, float[] data) {
         OpenClTensor t = own(dst, DType.FLOAT32);
-        checkLength(dst, data.length);
+        KernelShapes.writeLength(dst, data.length);
         synchronized (kernels) {
             CL.clEnqueueWriteBuffer(queue, t.mem(), CL.CL_TRUE, 0, t.bytes(), Pointer.to(data), 0, null, null);
         }
@@ -119,7 +119,7 @@ final class OpenClBackend implements Backend {
     @Override
     public void write(Tensor dst, int[] data) {
         OpenClTensor t = own(dst, DType.INT32);
-        checkLength(dst, data.length);
+        KernelShapes.writeLength(dst, data.length);
         synchronized (kernels) {
             CL.clEnqueueWriteBuffer(queue, t.mem(), CL.CL_TRUE, 0, t.bytes(), Pointer.to(data), 0, null, null);
         }
@@ -128,7 +128,7 @@ final class OpenClBackend implements Backend {
     @Override
     public void write(Tensor dst, long[] data) {
         OpenClTensor t = own(dst, DType.INT64);
-        checkLength(dst, data.length);
+        KernelShapes.writeLength(dst, data.length);
         synchronized (kernels) {
             CL.clEnqueueWriteBuffer(queue, t.mem(), CL.CL_TRUE, 0, t.bytes(), Pointer.to(data), 0, null, null);
         }
@@ -190,24 +190,6 @@ final class OpenClBackend implements Backend {
 
     /** The tensor as this backend's own, open, of the given type. */
     OpenClTensor own(Tensor t, DType dtype) {
-        if (t == null) {
-            throw new SimanException("missing tensor (null) where a " + dtype + " tensor is required");
-        }
-        if (!(t instanceof OpenClTensor c) || c.backend() != this) {
-            throw new SimanException("tensor " + t + " belongs to another backend (" + t.backend().name() + ")");
-        }
-        if (c.isClosed()) {
-            throw new SimanException("tensor " + t + " was used after it was closed");
-        }
-        if (c.dtype() != dtype) {
-            throw new ShapeMismatchException("tensor " + t + " has type " + c.dtype() + ", expected " + dtype);
-        }
-        return c;
-    }
-
-    private static void checkLength(Tensor t, int length) {
-        if (t.shape().size() != length) {
-            throw new ShapeMismatchException("cannot write " + length + " values into a tensor of shape " + t.shape());
-        }
+        return KernelShapes.own(this, OpenClTensor.class, t, dtype);
     }
 }

@@ -186,10 +186,7 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        if (src.dtype() != dst.dtype()) {
-            throw new ShapeMismatchException("copy: " + src + " and " + dst + " differ in type");
-        }
-        expectSize("copy", "destination", dst, src.shape().size());
+        KernelShapes.copy(src, dst);
         OpenClTensor s = backend.own(src, src.dtype()), d = backend.own(dst, dst.dtype());
         synchronized (this) {
             CL.clEnqueueCopyBuffer(queue, s.mem(), d.mem(), 0, 0, s.bytes(), 0, null, null);
@@ -310,19 +307,13 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void channelAffine(Tensor x, Tensor scale, Tensor bias, Tensor y) {
-        int c = channels("channelAffine", x);
-        expect("channelAffine", "scale", scale, Shape.of(c));
-        expect("channelAffine", "bias", bias, Shape.of(c));
-        expect("channelAffine", "y", y, x.shape());
+        int c = KernelShapes.channelAffine(x, scale, bias, y);
         run("channel_affine", size(x), f(x), f(scale), f(bias), f(y), size(x), c, plane(x));
     }
 
     @Override
     public void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale) {
-        int c = channels("channelScaleBackward", x);
-        expect("channelScaleBackward", "scale", scale, Shape.of(c));
-        expect("channelScaleBackward", "dy", dy, x.shape());
-        expect("channelScaleBackward", "dscale", dscale, Shape.of(c));
+        int c = KernelShapes.channelScaleBackward(x, scale, dy, dscale);
         if (dx != null) {
             expect("channelScaleBackward", "dx", dx, x.shape());
             run("channel_scale", size(dy), f(dy), f(scale), f(dx), size(dy), c, plane(x));
@@ -344,9 +335,7 @@ final class OpenClKernels implements Kernels {
     public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                   float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         String op = "batchNormTraining";
-        int c = channels(op, x);
-        KernelShapes.perChannel(op, c, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
-        expect(op, "y", y, x.shape());
+        int c = KernelShapes.batchNormForward(op, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         if ((long) x.shape().dim(0) * plane(x) < 2) {
             throw new ShapeMismatchException(op + ": needs more than one value per channel, got input " + x.shape());
         }
@@ -356,21 +345,14 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor y) {
-        String op = "batchNormInference";
-        int c = channels(op, x);
-        KernelShapes.perChannel(op, c, gamma, beta, runningMean, runningVar);
-        expect(op, "y", y, x.shape());
+        int c = KernelShapes.batchNormForward("batchNormInference", x, y, gamma, beta, runningMean, runningVar);
         run("bn_inference", size(x), f(x), f(gamma), f(beta), f(runningMean), f(runningVar), eps, f(y), size(x), c, plane(x));
     }
 
     @Override
     public void batchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
                                   Tensor dx, Tensor dgamma, Tensor dbeta) {
-        String op = "batchNormBackward";
-        int c = channels(op, x);
-        KernelShapes.perChannel(op, c, gamma, saveMean, saveInvStd, dgamma, dbeta);
-        expect(op, "dy", dy, x.shape());
-        expect(op, "dx", dx, x.shape());
+        int c = KernelShapes.batchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         runGroups("bn_backward", c, f(x), f(dy), f(gamma), f(saveMean), f(saveInvStd), f(dx), f(dgamma), f(dbeta), LOCAL,
                 x.shape().dim(0), c, plane(x));
     }
@@ -400,11 +382,7 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
-        int c = channels("preluBackward", x);
-        expect("preluBackward", "slope", slope, Shape.of(c));
-        expect("preluBackward", "dy", dy, x.shape());
-        expect("preluBackward", "dx", dx, x.shape());
-        expect("preluBackward", "dslope", dslope, Shape.of(c));
+        int c = KernelShapes.preluBackward(x, slope, dy, dx, dslope);
         run("prelu_backward_x", size(x), f(x), f(slope), f(dy), f(dx), size(x), c, plane(x));
         runGroups("prelu_backward_slope", c, f(x), f(dy), f(dslope), LOCAL, x.shape().dim(0), c, plane(x));
     }
@@ -477,13 +455,8 @@ final class OpenClKernels implements Kernels {
     @Override
     public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probs, Tensor losses) {
         String op = "softmaxCrossEntropy";
-        if (logits.shape().rank() != 2) {
-            throw new ShapeMismatchException(op + ": logits must be [N, K], got " + logits.shape());
-        }
+        KernelShapes.softmaxCrossEntropy(logits, labels, probs, losses);
         int n = logits.shape().dim(0), k = logits.shape().dim(1);
-        expect(op, "labels", labels, Shape.of(n));
-        expect(op, "probs", probs, logits.shape());
-        expect(op, "losses", losses, Shape.of(n));
         checkLabels(op, labels, k);
         run("softmax_ce", n, f(logits), mem(labels, DType.INT32), f(probs), f(losses), n, k);
     }
@@ -491,9 +464,8 @@ final class OpenClKernels implements Kernels {
     @Override
     public void softmaxCrossEntropyBackward(Tensor probs, Tensor labels, float scale, Tensor dlogits) {
         String op = "softmaxCrossEntropyBackward";
+        KernelShapes.softmaxCrossEntropyBackward(probs, labels, dlogits);
         int n = probs.shape().dim(0), k = probs.shape().rowLength();
-        expect(op, "labels", labels, Shape.of(n));
-        expect(op, "dlogits", dlogits, probs.shape());
         checkLabels(op, labels, k);
         run("softmax_ce_backward", (long) n * k, f(probs), mem(labels, DType.INT32), scale, f(dlogits), n, k);
     }
@@ -509,16 +481,8 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void rowStandardize(Tensor x, float eps, Tensor z, Tensor mean, Tensor invStd) {
-        String op = "rowStandardize";
+        KernelShapes.rowStandardize(x, z, mean, invStd);
         int r = x.shape().dim(0), n = x.shape().rowLength();
-        if (n < 2) {
-            throw new ShapeMismatchException(op + ": rows need at least 2 values, got " + x.shape());
-        }
-        if (z != null) {
-            expect(op, "z", z, x.shape());
-        }
-        expect(op, "mean", mean, Shape.of(r));
-        expect(op, "invStd", invStd, Shape.of(r));
         runGroups("row_standardize", r, f(x), eps, fOrNull(z), f(mean), f(invStd), LOCAL, n);
     }
 
@@ -655,16 +619,7 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {
-        String op = "binaryConv2d";
-        expect(op, "xBits", xBits, g.packedInputShape());
-        expect(op, "wBits", wBits, g.packedWeightShape());
-        expect(op, "y", y, g.outputShape());
-        if (scale != null) {
-            expect(op, "scale", scale, Shape.of(g.outChannels()));
-        }
-        if (bias != null) {
-            expect(op, "bias", bias, Shape.of(g.outChannels()));
-        }
+        KernelShapes.binaryConvolution(g, xBits, wBits, scale, bias, y);
         run("binary_conv", g.outputShape().size(), concat(new Object[]{encoding == Encoding.PM1 ? 1 : 0, mem(xBits, DType.INT64),
                 mem(wBits, DType.INT64), fOrNull(scale), fOrNull(bias), f(y)}, concat(geometry(g), Shape.words(g.inChannels()))));
     }
