@@ -82,6 +82,9 @@ public final class SparkCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
+            if (!overwrite && !output.contains("://") && java.nio.file.Files.exists(Path.of(output))) {
+                throw new SimanException(output + " exists; give --overwrite to replace it");
+            }
             io.siman.models.io.ModelFile model = io.siman.models.io.ModelFile.read(modelFile);
             String dataset = model.header().get("dataset");
             int channels = io.siman.models.io.ModelExport.spec(model, modelFile).inChannels();
@@ -94,7 +97,7 @@ public final class SparkCommand implements Callable<Integer> {
                 long count = spark.read().parquet(output).count();
                 o.println(String.format(Locale.ROOT, "%d predictions written to %s in %.1f s (master %s)", count, output,
                         (System.nanoTime() - t0) / 1e9, spark.sparkContext().master()));
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw SparkErrors.oneLine(e);
             } finally {
                 spark.stop();
@@ -154,7 +157,7 @@ public final class SparkCommand implements Callable<Integer> {
                 }, run);
                 o.println(String.format(Locale.ROOT, "best test accuracy %.2f%% (epoch %d), final %.2f%%; %d rounds; checkpoints in %s",
                         100 * r.bestTestAcc(), r.bestEpoch() + 1, 100 * r.finalTestAcc(), r.rounds(), out));
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 throw SparkErrors.oneLine(e);
             } finally {
                 spark.stop();

@@ -7,7 +7,7 @@ final class SparkErrors {
     private SparkErrors() {
     }
 
-    static SimanException oneLine(RuntimeException e) {
+    static SimanException oneLine(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SimanException s) {
                 return s;
@@ -18,6 +18,9 @@ final class SparkErrors {
             int nl = m.indexOf('\n');
             return new SimanException("spark: " + (nl > 0 ? m.substring(0, nl) : m));
         }
-        throw e;
+        if (e instanceof RuntimeException r) {
+            throw r;
+        }
+        return new SimanException(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
 }

@@ -4,6 +4,9 @@ import org.apache.spark.sql.SparkSession;
 
 /** Spark sessions as the commands and tests start them. */
 public final class SparkSessions {
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local|local\\[(\\*|\\d+)(,\\d+)?]|local-cluster\\[.*]|spark://.+|yarn|k8s://.+|mesos://.+");
+
     private SparkSessions() {
     }
 
@@ -13,6 +16,10 @@ public final class SparkSessions {
      * turned down to warnings (through the SLF4J binding the command line chose), and its web UI off unless asked for.
      */
     public static SparkSession start(String master, String appName) {
+        if (master != null && !MASTER.matcher(master).matches()) {
+            throw new io.siman.api.SimanException("unknown Spark master '" + master
+                    + "'; expected local, local[N], local[N,F], local[*], spark://HOST:PORT, yarn or k8s://URL");
+        }
         for (String noisy : new String[]{"org.apache.spark", "org.sparkproject", "org.apache.hadoop", "org.apache.parquet", "io.netty"}) {
             if (System.getProperty("org.slf4j.simpleLogger.log." + noisy) == null) {
                 System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");

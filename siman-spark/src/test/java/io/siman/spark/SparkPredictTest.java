@@ -159,5 +159,15 @@ class SparkPredictTest {
                 dir.resolve("missing.siman").toString(), "--input", TEST_IMAGES.toString(), "--output", out + "-2");
         assertEquals(1, bad);
         assertEquals("siman: " + dir.resolve("missing.siman") + ": no such model file", e2.toString().strip());
+
+        StringWriter e3 = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e3), "spark", "predict", "--master", "local[2]",
+                "--model-file", model.toString(), "--input", TEST_IMAGES.toString(), "--output", out));
+        assertEquals("siman: " + out + " exists; give --overwrite to replace it", e3.toString().strip());
+
+        StringWriter e4 = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e4), "spark", "train", "--master", "bogus://x",
+                "--out", dir.resolve("never").toString()));
+        assertTrue(e4.toString().strip().startsWith("siman: unknown Spark master 'bogus://x'; expected local"), e4.toString());
     }
 }
