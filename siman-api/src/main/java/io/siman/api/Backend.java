@@ -24,11 +24,38 @@ public interface Backend extends AutoCloseable {
     }
 
     /** Copies host data into a new tensor; {@code data.length} must equal the shape's size. */
-    Tensor upload(float[] data, Shape shape);
+    default Tensor upload(float[] data, Shape shape) {
+        Tensor t = allocate(DType.FLOAT32, shape);
+        try {
+            write(t, data);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
 
-    Tensor upload(int[] data, Shape shape);
+    default Tensor upload(int[] data, Shape shape) {
+        Tensor t = allocate(DType.INT32, shape);
+        try {
+            write(t, data);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
 
-    Tensor upload(long[] data, Shape shape);
+    default Tensor upload(long[] data, Shape shape) {
+        Tensor t = allocate(DType.INT64, shape);
+        try {
+            write(t, data);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
 
     /** Overwrites an existing tensor with host data of the same size. */
     void write(Tensor dst, float[] data);

@@ -10,9 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -84,12 +82,12 @@ class Nd4jOracleTest {
         float[] wt = random(r, g.weightShape().intSize());
         float[] dy = random(r, g.outputShape().intSize());
 
-        INDArray nx = array(x, g.inputShape());
-        INDArray nw = array(wt, g.weightShape());
-        INDArray ndy = array(dy, g.outputShape());
-        INDArray ny = Nd4j.create(DataType.FLOAT, dims(g.outputShape()));
-        INDArray ndx = Nd4j.create(DataType.FLOAT, dims(g.inputShape()));
-        INDArray ndw = Nd4j.create(DataType.FLOAT, dims(g.weightShape()));
+        INDArray nx = BenchSupport.array(x, g.inputShape());
+        INDArray nw = BenchSupport.array(wt, g.weightShape());
+        INDArray ndy = BenchSupport.array(dy, g.outputShape());
+        INDArray ny = BenchSupport.zeros(g.outputShape());
+        INDArray ndx = BenchSupport.zeros(g.inputShape());
+        INDArray ndw = BenchSupport.zeros(g.weightShape());
         Nd4jConv.forward(g, nx, nw, ny);
         Nd4jConv.backward(g, nx, nw, ndy, ndx, ndw);
 
@@ -117,8 +115,8 @@ class Nd4jOracleTest {
         int m = 1 + r.nextInt(300);
         float[] x = random(r, n * k);
         float[] wt = random(r, m * k);
-        INDArray ny = Nd4j.create(DataType.FLOAT, n, m);
-        Nd4jConv.gemmTransposedB(array(x, Shape.of(n, k)), array(wt, Shape.of(m, k)), ny);
+        INDArray ny = BenchSupport.zeros(Shape.of(n, m));
+        Nd4jConv.gemmTransposedB(BenchSupport.array(x, Shape.of(n, k)), BenchSupport.array(wt, Shape.of(m, k)), ny);
         for (Backend b : new Backend[]{vectorized, plain}) {
             try (Tensor tx = b.upload(x, Shape.of(n, k)); Tensor tw = b.upload(wt, Shape.of(m, k)); Tensor ty = b.allocate(Shape.of(n, m))) {
                 b.kernels().linearForward(tx, tw, null, ty);
@@ -154,17 +152,5 @@ class Nd4jOracleTest {
             a[i] = (float) (r.nextDouble() * 2 - 1);
         }
         return a;
-    }
-
-    private static long[] dims(Shape s) {
-        long[] d = new long[s.rank()];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = s.dim(i);
-        }
-        return d;
-    }
-
-    private static INDArray array(float[] data, Shape s) {
-        return Nd4j.create(data, dims(s), 'c');
     }
 }

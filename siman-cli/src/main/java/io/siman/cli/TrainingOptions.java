@@ -7,7 +7,6 @@ import io.siman.models.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -70,23 +69,12 @@ public final class TrainingOptions {
         return config;
     }
 
-    /** The options as given, by name without the dashes, as {@link TrainingConfig#toMap} spells them. */
+    /**
+     * The options as given (defaults included), by name without the dashes, spelled as checkpoints store a
+     * configuration ({@link TrainingConfig#toMap}).
+     */
     public Map<String, String> asStrings() {
-        Map<String, String> given = new LinkedHashMap<>();
-        given.put("model", model);
-        given.put("dataset", dataset);
-        given.put("binarizer", binarizer);
-        given.put("encoding", encoding);
-        given.put("epochs", Integer.toString(epochs));
-        given.put("batch", Integer.toString(batch));
-        given.put("lr", Double.toString(lr));
-        given.put("weight-decay", Double.toString(weightDecay));
-        given.put("binarized-weight-decay", binarizedWeightDecay == null ? "" : Double.toString(binarizedWeightDecay));
-        given.put("warmup", Integer.toString(warmup));
-        given.put("seed", Long.toString(seed));
-        given.put("limit", Integer.toString(limit));
-        given.put("val-split", Integer.toString(valSplit));
-        return given;
+        return config().toMap();
     }
 
     /** Completion candidates for --model. */

@@ -171,12 +171,7 @@ public final class SparkPredict {
                 float[] logits = predictor.logits(n == BATCH ? images : Arrays.copyOf(images, n * per), n);
                 for (int i = 0; i < n; i++) {
                     double[] p = Predictor.softmax(logits, i * classes, classes);
-                    int best = 0;
-                    for (int c = 1; c < classes; c++) {
-                        if (logits[i * classes + c] > logits[i * classes + best]) {
-                            best = c;
-                        }
-                    }
+                    int best = Predictor.top(logits, i * classes, classes);
                     Row in = pending.get(i);
                     results.add(RowFactory.create(in.getLong(0), in.isNullAt(1) ? null : in.getString(1), best,
                             predictor.classNames().get(best), (float) p[best]));

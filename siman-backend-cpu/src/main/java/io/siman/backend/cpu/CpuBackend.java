@@ -57,27 +57,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Tensor upload(float[] data, Shape shape) {
-        Tensor t = allocate(DType.FLOAT32, shape);
-        write(t, data);
-        return t;
-    }
-
-    @Override
-    public Tensor upload(int[] data, Shape shape) {
-        Tensor t = allocate(DType.INT32, shape);
-        write(t, data);
-        return t;
-    }
-
-    @Override
-    public Tensor upload(long[] data, Shape shape) {
-        Tensor t = allocate(DType.INT64, shape);
-        write(t, data);
-        return t;
-    }
-
-    @Override
     public void write(Tensor dst, float[] data) {
         float[] a = own(dst, DType.FLOAT32).f;
         KernelShapes.writeLength(dst, data.length);

@@ -454,9 +454,11 @@ final class CpuKernels implements Kernels {
         float[] dyc = callerScratch(2, co * chunk * p);
         for (int n0 = 0; n0 < batch; n0 += chunk) {
             int s = Math.min(chunk, batch - n0), first = n0, width = s * p;
-            par.forRange(s * p, k, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    windowRow(g, xa, (first + r / p) * inSize, r % p, rows, r * k);
+            par.forRange(s, (long) k * p, (from, to) -> {
+                float[] col = scratch(1, k * p);
+                for (int i = from; i < to; i++) {
+                    im2col(g, xa, (first + i) * inSize, col);
+                    Gemm.transpose(col, 0, k, p, rows, i * p * k);
                 }
             });
             par.forRange(co, (long) width, (from, to) -> {
@@ -469,25 +471,6 @@ final class CpuKernels implements Kernels {
             boolean add = n0 > 0;
             par.forRange(co, (long) width * k, (from, to) ->
                     gemm.multiply(k, width, dyc, 0, width, rows, 0, k, dwa, 0, k, add, from, to));
-        }
-    }
-
-    /** The input window of output position {@code pos} of one sample as a row of {@code k = Ci*kh*kw} values (0 in the padding). */
-    private static void windowRow(ConvGeometry g, float[] x, int xOff, int pos, float[] row, int at) {
-        int ci = g.inChannels(), h = g.inHeight(), w = g.inWidth(), kh = g.kernelH(), kw = g.kernelW();
-        int oy = pos / g.outWidth(), ox = pos % g.outWidth();
-        int y0 = oy * g.stride() - g.padding(), x0 = ox * g.stride() - g.padding();
-        int o = at;
-        for (int c = 0; c < ci; c++) {
-            int plane = xOff + c * h * w;
-            for (int ky = 0; ky < kh; ky++) {
-                int y = y0 + ky;
-                boolean rowInside = y >= 0 && y < h;
-                for (int kx = 0; kx < kw; kx++) {
-                    int xx = x0 + kx;
-                    row[o++] = rowInside && xx >= 0 && xx < w ? x[plane + y * w + xx] : 0f;
-                }
-            }
         }
     }
 

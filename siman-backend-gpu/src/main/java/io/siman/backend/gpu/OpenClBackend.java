@@ -87,27 +87,6 @@ final class OpenClBackend implements Backend {
     }
 
     @Override
-    public Tensor upload(float[] data, Shape shape) {
-        Tensor t = allocate(DType.FLOAT32, shape);
-        write(t, data);
-        return t;
-    }
-
-    @Override
-    public Tensor upload(int[] data, Shape shape) {
-        Tensor t = allocate(DType.INT32, shape);
-        write(t, data);
-        return t;
-    }
-
-    @Override
-    public Tensor upload(long[] data, Shape shape) {
-        Tensor t = allocate(DType.INT64, shape);
-        write(t, data);
-        return t;
-    }
-
-    @Override
     public void write(Tensor dst, float[] data) {
         OpenClTensor t = own(dst, DType.FLOAT32);
         KernelShapes.writeLength(dst, data.length);

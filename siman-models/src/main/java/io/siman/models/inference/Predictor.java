@@ -122,10 +122,17 @@ public final class Predictor implements AutoCloseable {
         int k = spec.classes();
         int[] best = new int[count];
         for (int i = 0; i < count; i++) {
-            for (int c = 1; c < k; c++) {
-                if (z[i * k + c] > z[i * k + best[i]]) {
-                    best[i] = c;
-                }
+            best[i] = top(z, i * k, k);
+        }
+        return best;
+    }
+
+    /** The most likely class of one row of logits (the first of equal scores). */
+    public static int top(float[] logits, int offset, int classes) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+            if (logits[offset + c] > logits[offset + best]) {
+                best = c;
             }
         }
         return best;
