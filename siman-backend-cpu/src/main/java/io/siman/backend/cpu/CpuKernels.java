@@ -355,7 +355,7 @@ final class CpuKernels implements Kernels {
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         KernelShapes.convolution("conv2dBackwardData", g, dx, w, dy);
         float[] dya = f(dy), wa = f(w), dxa = f(dx);
-        if (direct != null && VectorConv.handles(g) && g.kernelH() == g.kernelW()) {
+        if (direct != null && VectorConv.handlesInputGradient(g)) {
             direct.backwardData(g, dya, wa, dxa, par);
             return;
         }
