@@ -95,6 +95,13 @@ public interface Kernels {
     /** {@code y[r, ...] = x[r, ...] * scale[r]} in the row view: weights scaled per output channel. */
     void rowScale(Tensor x, Tensor scale, Tensor y);
 
+    /**
+     * The scale's gradient of {@link #rowScale}: {@code dscale[r] = sum over the row of x[r, ...] * dy[r, ...]}. A
+     * per-channel scale of a convolution's output moved onto its weights takes its gradient here, over the weights,
+     * instead of over the whole output ({@link #channelScaleBackward}).
+     */
+    void rowScaleBackward(Tensor x, Tensor dy, Tensor dscale);
+
     // ---------------------------------------------------------------- batch normalization (rank 2 or 4, per channel)
 
     /**

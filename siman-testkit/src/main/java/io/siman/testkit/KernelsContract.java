@@ -374,6 +374,34 @@ public abstract class KernelsContract {
     }
 
     @Test
+    void rowScaleBackwardIsTheGradientOfTheRowScale() {
+        for (int[] dims : new int[][]{{3, 2, 2, 2}, {5, 700}, {1, 1}}) {
+            int rows = dims[0], n = 1;
+            for (int i = 1; i < dims.length; i++) {
+                n *= dims[i];
+            }
+            int len = n;
+            Tensor x = random(1, dims), dy = random(1, dims), ds = zeros(rows);
+            k.fill(ds, 99f);
+            k.rowScaleBackward(x, dy, ds);
+            double[] xd = down(x), g = down(dy), expected = new double[rows];
+            for (int i = 0; i < xd.length; i++) {
+                expected[i / len] += xd[i] * g[i];
+            }
+            close(expected, down(ds), 1e-5, "row scale dscale " + java.util.Arrays.toString(dims));
+            // the chain rule: d/dscale of <dy, rowScale(x, scale)>
+            double[] scale = down(random(1, rows));
+            gradientMatches(s -> {
+                double[] y = new double[xd.length];
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = xd[i] * s[i / len];
+                }
+                return y;
+            }, scale, g, down(ds), "row scale dscale by finite differences " + java.util.Arrays.toString(dims));
+        }
+    }
+
+    @Test
     void channelAffineIsOneFusedMultiplyAdd() {
         for (int[] dims : new int[][]{{2, 3, 4, 5}, {3, 4}}) {
             int c = dims[1], hw = dims.length == 4 ? dims[2] * dims[3] : 1;

@@ -550,6 +550,19 @@ final class CpuKernels implements Kernels {
     }
 
     @Override
+    public void rowScaleBackward(Tensor x, Tensor dy, Tensor dscale) {
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect("rowScaleBackward", "dy", dy, x.shape());
+        expect("rowScaleBackward", "dscale", dscale, Shape.of(r));
+        float[] xa = f(x), d = f(dy), ds = f(dscale);
+        par.forRange(r, n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                ds[i] = (float) red.dot(xa, i * n, d, i * n, n);
+            }
+        });
+    }
+
+    @Override
     public void channelScaleBackward(Tensor x, Tensor scale, Tensor dy, Tensor dx, Tensor dscale) {
         int c = KernelShapes.channelScaleBackward(x, scale, dy, dscale);
         float[] xa = f(x), s = f(scale), dya = f(dy), ds = f(dscale);

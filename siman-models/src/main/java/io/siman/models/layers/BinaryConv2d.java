@@ -34,7 +34,7 @@ public final class BinaryConv2d extends LayerBase {
     private final WeightBinarization weights;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
-    private final Work affineScale = work(), affineBias = work(), packedInput = work(), packedWeights = work();
+    private final Work affineScale = work(), scaledAffine = work(), affineBias = work(), packedInput = work(), packedWeights = work();
     private Tensor input, effective;
     private ConvGeometry g;
     private BatchNorm foldedNorm;
@@ -131,17 +131,18 @@ public final class BinaryConv2d extends LayerBase {
         Tensor m = mean.get(Shape.of(n)), s = invStd.get(Shape.of(n));
         effective = weights.forward(weight.value(), progress);
         InferenceForm form = weights.binaryForm();
-        Tensor c = conv.get(g.outputShape());
         if (form != null) {
-            // the same integer sums as the float convolution of the signs, by XNOR (or AND) and popcount
+            // the same integer sums as the float convolution of the signs, by XNOR (or AND) and popcount, with
+            // alpha applied by the same multiply (backward needs no copy of the unscaled output)
             k.rowStandardize(x, ACTIVATION_EPS, null, m, s);
-            bitwiseConvolution(x, m, form.effective(), form.encoding(), form.channelScale(), null, c);
-        } else {
-            Tensor z = a1.get(x.shape()), signs = xb.get(x.shape());
-            k.rowStandardize(x, ACTIVATION_EPS, z, m, s);
-            k.sign(z, signs);
-            k.conv2dForward(g, signs, effective, c);
+            Tensor y = out.get(g.outputShape());
+            bitwiseConvolution(x, m, form.effective(), form.encoding(), form.channelScale(), alpha == null ? null : alpha.value(), null, y);
+            return y;
         }
+        Tensor c = conv.get(g.outputShape()), z = a1.get(x.shape()), signs = xb.get(x.shape());
+        k.rowStandardize(x, ACTIVATION_EPS, z, m, s);
+        k.sign(z, signs);
+        k.conv2dForward(g, signs, effective, c);
         if (alpha == null) {
             return c;
         }
@@ -151,10 +152,16 @@ public final class BinaryConv2d extends LayerBase {
     }
 
     /**
-     * {@code y = fma(sum, scale[c] * extra[c], bias[c])} where {@code sum} is the convolution of
-     * {@code sign(x - threshold)} with the effective weights' bits; {@code extra} and {@code bias} may be null.
+     * {@code y = fma(sum, extra[c], bias[c])} where {@code sum} is the convolution of {@code sign(x - threshold)}
+     * with the effective weights' bits; {@code extra} and {@code bias} may be null.
      */
     private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, float[] bias, Tensor y) {
+        bitwiseConvolution(x, threshold, effectiveWeights, enc, extra, null, bias, y);
+    }
+
+    /** As above, with the scale multiplied by {@code alpha[c]} (on the device) when {@code alpha} is not null. */
+    private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, Tensor alpha,
+                                    float[] bias, Tensor y) {
         Tensor xBits = packedInput.get(DType.INT64, g.packedInputShape()), wBits = packedWeights.get(DType.INT64, g.packedWeightShape());
         k.packActivations(x, threshold, xBits);
         k.packWeights(effectiveWeights, wBits);
@@ -162,6 +169,15 @@ public final class BinaryConv2d extends LayerBase {
         if (extra != null) {
             s = affineScale.get(Shape.of(outChannels));
             backend.write(s, extra);
+        }
+        if (alpha != null) {
+            if (s == null) {
+                s = alpha;
+            } else {
+                Tensor scaled = scaledAffine.get(Shape.of(outChannels));
+                k.rowScale(s, alpha, scaled);
+                s = scaled;
+            }
         }
         if (bias != null) {
             b = affineBias.get(Shape.of(outChannels));
@@ -200,11 +216,11 @@ public final class BinaryConv2d extends LayerBase {
         if (alpha == null) {
             k.binaryConv2dBackwardWeights(g, input, m, dy, ds);
         } else {
-            // y = alpha[c] * conv: alpha's gradient, then alpha moved onto the (small) weight tensors instead of
-            // scaling the (large) output gradient
-            k.channelScaleBackward(conv.get(g.outputShape()), alpha.value(), dy, null, alpha.grad());
+            // y = alpha[c] * conv(signs, W) = conv(signs, alpha[c] W): alpha moved onto the (small) weight tensors
+            // instead of the (large) output and its gradient; alpha's gradient is then a dot product over the weights
             Tensor raw = dRaw.get(g.weightShape());
             k.binaryConv2dBackwardWeights(g, input, m, dy, raw);
+            k.rowScaleBackward(effective, raw, alpha.grad());
             k.rowScale(raw, alpha.value(), ds);
             w = scaledWeights.get(g.weightShape());
             k.rowScale(effective, alpha.value(), w);
