@@ -36,7 +36,7 @@ import java.util.Locale;
  *
  * <p>Stride-1 {@code pm1} convolutions with rows of 16 outputs and more take a second layout, positions in lanes
  * ({@link Grid}): the input word-planar, each weight word broadcast against {@code 2 x LANES} consecutive
- * positions of 4 channels. Its outputs come out in rows, as the tensor stores them, so the transposes of the
+ * positions of 8 channels. Its outputs come out in rows, as the tensor stores them, so the transposes of the
  * channels-in-lanes epilogue go away; both paths give the same exact sums and the same single rounding.
  */
 final class VectorBitKernels extends BitKernels {
@@ -50,7 +50,7 @@ final class VectorBitKernels extends BitKernels {
     /** Ints with as many lanes as {@link #LONGS}: the grid path's per-position sums table. */
     private static final VectorSpecies<Integer> INTS_PER_LONG = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));
     /** Output channels per tile of the grid path. */
-    private static final int GRID_CHANNELS = 4;
+    private static final int GRID_CHANNELS = 8;
     private static final int INT_LANES = INTS.length();
     static final VectorBitKernels INSTANCE = new VectorBitKernels();
 
@@ -391,8 +391,9 @@ final class VectorBitKernels extends BitKernels {
                 int n = item / blocks, o0 = (item % blocks) * GRID_CHANNELS, oc = Math.min(GRID_CHANNELS, co - o0);
                 // a block short of channels repeats its last one in the tile; only real channels are kept
                 int w1 = Math.min(1, oc - 1) * len, w2 = Math.min(2, oc - 1) * len, w3 = Math.min(3, oc - 1) * len;
+                int w4 = Math.min(4, oc - 1) * len, w5 = Math.min(5, oc - 1) * len, w6 = Math.min(6, oc - 1) * len, w7 = Math.min(7, oc - 1) * len;
                 for (int q0 = 0; q0 < qv; q0 += 2 * LANES) {
-                    gridTile(frames, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts);
+                    gridTile(frames, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, w4, w5, w6, w7, counts);
                     for (int c = 0; c < oc; c++) {
                         int o = o0 + c;
                         gridFinish(counts, c * 2 * LANES, grid.base, o * qv + q0, scale == null ? 1f : scale[o],
@@ -409,11 +410,14 @@ final class VectorBitKernels extends BitKernels {
     }
 
     /**
-     * XOR counts of 2 vectors of grid positions at {@code x0} for 4 channels (weights at {@code w0}, {@code w0 + w1}, ...):
-     * {@code counts[(channel * 2 + vector) * LANES ..]}; one pass over the weight words, 2 loads and 4 broadcasts per word.
+     * XOR counts of 2 vectors of grid positions at {@code x0} for 8 channels (weights at {@code w0}, {@code w0 + w1}, ...):
+     * {@code counts[(channel * 2 + vector) * LANES ..]}; one pass over the weight words, 2 loads and 8 broadcasts per
+     * word for 16 XOR-popcount-adds (a tile of 4 channels was about 5% slower on VGG 128@32x32).
      */
-    private static void gridTile(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts) {
+    private static void gridTile(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3,
+                                 int w4, int w5, int w6, int w7, long[] counts) {
         LongVector a00 = LongVector.zero(LONGS), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        LongVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int j = 0; j < inputOffset.length; j++) {
             int at = x0 + inputOffset[j], wj = w0 + j;
             LongVector x0v = LongVector.fromArray(LONGS, xg, at), x1v = LongVector.fromArray(LONGS, xg, at + LANES);
@@ -429,6 +433,18 @@ final class VectorBitKernels extends BitKernels {
             v = LongVector.broadcast(LONGS, wb[wj + w3]);
             a30 = a30.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a31 = a31.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w4]);
+            a40 = a40.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a41 = a41.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w5]);
+            a50 = a50.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a51 = a51.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w6]);
+            a60 = a60.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a61 = a61.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w7]);
+            a70 = a70.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a71 = a71.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
         a00.intoArray(counts, 0);
         a01.intoArray(counts, LANES);
@@ -438,6 +454,14 @@ final class VectorBitKernels extends BitKernels {
         a21.intoArray(counts, 5 * LANES);
         a30.intoArray(counts, 6 * LANES);
         a31.intoArray(counts, 7 * LANES);
+        a40.intoArray(counts, 8 * LANES);
+        a41.intoArray(counts, 9 * LANES);
+        a50.intoArray(counts, 10 * LANES);
+        a51.intoArray(counts, 11 * LANES);
+        a60.intoArray(counts, 12 * LANES);
+        a61.intoArray(counts, 13 * LANES);
+        a70.intoArray(counts, 14 * LANES);
+        a71.intoArray(counts, 15 * LANES);
     }
 
     /** One channel's 2 vectors of counts into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma. */
