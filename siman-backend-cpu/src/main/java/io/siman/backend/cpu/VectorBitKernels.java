@@ -359,6 +359,17 @@ final class VectorBitKernels extends BitKernels {
 
     /** The scratch of the word-planar input frame, per calling thread. */
     private final ThreadLocal<long[]> gridScratch = ThreadLocal.withInitial(() -> new long[0]);
+    /** A task's output rows, per thread that runs tasks (kept: a call makes many tasks). */
+    private static final ThreadLocal<float[]> TASK_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] taskBuffer(int n) {
+        float[] b = TASK_BUFFER.get();
+        if (b.length < n) {
+            b = new float[n];
+            TASK_BUFFER.set(b);
+        }
+        return b;
+    }
 
     private void gridConvolution(ConvGeometry g, long[] xb, long[] wb, Grid grid, float[] scale, float[] bias, float[] y, Parallel par) {
         int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), pad = g.padding(), batch = g.batch();
@@ -386,7 +397,7 @@ final class VectorBitKernels extends BitKernels {
         int blocks = (co + GRID_CHANNELS - 1) / GRID_CHANNELS;
         par.forRange(batch * blocks, (long) qv * GRID_CHANNELS * len, (from, to) -> {
             long[] counts = new long[2 * GRID_CHANNELS * LANES];
-            float[] out = new float[GRID_CHANNELS * qv];
+            float[] out = taskBuffer(GRID_CHANNELS * qv);
             for (int item = from; item < to; item++) {
                 int n = item / blocks, o0 = (item % blocks) * GRID_CHANNELS, oc = Math.min(GRID_CHANNELS, co - o0);
                 // a block short of channels repeats its last one in the tile; only real channels are kept

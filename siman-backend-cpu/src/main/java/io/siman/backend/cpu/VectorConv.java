@@ -350,6 +350,7 @@ final class VectorConv {
         par.forRange(chunks, (long) chunk * qv * weights, (from, to) -> {
             float[] xp = scratch(3, chunk * image), dyg = scratch(4, chunk * outImage);
             float[] lanesOut = new float[16 * LANES], sums = new float[16];
+            int[] rows = new int[8];
             for (int c = from; c < to; c++) {
                 int n0 = c * chunk, n1 = Math.min(batch, n0 + chunk), at = c * weights;
                 frame(g, f, x, threshold, n0, n1, xp, 0);
@@ -357,11 +358,12 @@ final class VectorConv {
                 for (int tile = 0; tile < coTiles * kTiles; tile++) {
                     int o0 = (tile / kTiles) * 4, r0 = (tile % kTiles) * 4;
                     int on = Math.min(4, co - o0), rn = Math.min(4, k - r0);
-                    if (on == 4 && rn == 4) {
-                        tile4x4(xp, dyg, image, outImage, qv, shift, o0, r0, 0, n1 - n0, sums, lanesOut);
-                    } else {
-                        tileAny(xp, dyg, image, outImage, qv, shift, o0, on, r0, rn, 0, n1 - n0, sums, lanesOut);
+                    // an edge tile repeats its last channel or weight; only the real ones are kept
+                    for (int j = 0; j < 4; j++) {
+                        rows[j] = Math.min(o0 + j, co - 1) * qv;
+                        rows[4 + j] = shift[Math.min(r0 + j, k - 1)];
                     }
+                    tile4x4(xp, dyg, image, outImage, qv, rows, 0, n1 - n0, sums, lanesOut);
                     for (int a = 0; a < on; a++) {
                         for (int r = 0; r < rn; r++) {
                             partial[at + (o0 + a) * k + r0 + r] = sums[a * 4 + r];
@@ -396,17 +398,20 @@ final class VectorConv {
         }
     }
 
-    /** 4 output channels by 4 weights, over samples {@code [n0, n1)}: {@code sums[a * 4 + r]}. */
-    private static void tile4x4(float[] xp, float[] dyg, int xImg, int dyImg, int qv, int[] shift, int o0, int r0, int n0, int n1,
+    /**
+     * 4 output channels by 4 weights, over samples {@code [n0, n1)}: {@code sums[a * 4 + r]}; {@code rows} holds the
+     * channels' offsets in a sample's output gradient grid, then the weights' shifts in a framed input.
+     */
+    private static void tile4x4(float[] xp, float[] dyg, int xImg, int dyImg, int qv, int[] rows, int n0, int n1,
                                 float[] sums, float[] lanesOut) {
+        int o0 = rows[0], o1 = rows[1], o2 = rows[2], o3 = rows[3], r0 = rows[4], r1 = rows[5], r2 = rows[6], r3 = rows[7];
         FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         for (int n = n0; n < n1; n++) {
-            int d = n * dyImg + o0 * qv, x = n * xImg;
-            int x0 = x + shift[r0], x1 = x + shift[r0 + 1], x2 = x + shift[r0 + 2], x3 = x + shift[r0 + 3];
+            int d = n * dyImg, x = n * xImg, x0 = x + r0, x1 = x + r1, x2 = x + r2, x3 = x + r3;
             for (int q = 0; q < qv; q += LANES) {
-                FloatVector d0 = FloatVector.fromArray(SPECIES, dyg, d + q), d1 = FloatVector.fromArray(SPECIES, dyg, d + qv + q);
-                FloatVector d2 = FloatVector.fromArray(SPECIES, dyg, d + 2 * qv + q), d3 = FloatVector.fromArray(SPECIES, dyg, d + 3 * qv + q);
+                FloatVector d0 = FloatVector.fromArray(SPECIES, dyg, d + o0 + q), d1 = FloatVector.fromArray(SPECIES, dyg, d + o1 + q);
+                FloatVector d2 = FloatVector.fromArray(SPECIES, dyg, d + o2 + q), d3 = FloatVector.fromArray(SPECIES, dyg, d + o3 + q);
                 FloatVector v = FloatVector.fromArray(SPECIES, xp, x0 + q);
                 s00 = d0.fma(v, s00);
                 s10 = d1.fma(v, s10);
@@ -446,28 +451,5 @@ final class VectorConv {
         s32.intoArray(lanesOut, 14 * LANES);
         s33.intoArray(lanesOut, 15 * LANES);
         sumLanes(lanesOut, 16, sums);
-    }
-
-    /** The edge tiles: up to 4 by 4, one weight at a time. */
-    private static void tileAny(float[] xp, float[] dyg, int xImg, int dyImg, int qv, int[] shift, int o0, int on, int r0, int rn,
-                                int n0, int n1, float[] sums, float[] lanesOut) {
-        java.util.Arrays.fill(sums, 0f);
-        for (int a = 0; a < on; a++) {
-            for (int r = 0; r < rn; r++) {
-                FloatVector s = FloatVector.zero(SPECIES);
-                for (int n = n0; n < n1; n++) {
-                    int d = n * dyImg + (o0 + a) * qv, x = n * xImg + shift[r0 + r];
-                    for (int q = 0; q < qv; q += LANES) {
-                        s = FloatVector.fromArray(SPECIES, dyg, d + q).fma(FloatVector.fromArray(SPECIES, xp, x + q), s);
-                    }
-                }
-                s.intoArray(lanesOut, 0);
-                float t = 0f;
-                for (int l = 0; l < LANES; l++) {
-                    t += lanesOut[l];
-                }
-                sums[a * 4 + r] = t;
-            }
-        }
     }
 }
