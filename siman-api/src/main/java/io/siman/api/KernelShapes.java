@@ -108,6 +108,22 @@ public final class KernelShapes {
         return c;
     }
 
+    /** {@code rowScale}: one scale per row (the first dimension), {@code y} shaped as {@code x}. Returns the rows. */
+    public static int rowScale(Tensor x, Tensor scale, Tensor y) {
+        int r = x.shape().dim(0);
+        expect("rowScale", "scale", scale, Shape.of(r));
+        expect("rowScale", "y", y, x.shape());
+        return r;
+    }
+
+    /** {@code rowScaleBackward}: {@code dy} shaped as {@code x}, one gradient per row. Returns the rows. */
+    public static int rowScaleBackward(Tensor x, Tensor dy, Tensor dscale) {
+        int r = x.shape().dim(0);
+        expect("rowScaleBackward", "dy", dy, x.shape());
+        expect("rowScaleBackward", "dscale", dscale, Shape.of(r));
+        return r;
+    }
+
     /** Returns the channels. */
     public static int preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
         int c = channels("preluBackward", x);

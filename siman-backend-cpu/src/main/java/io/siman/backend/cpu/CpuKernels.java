@@ -535,9 +535,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void rowScale(Tensor x, Tensor scale, Tensor y) {
-        int r = x.shape().dim(0), n = x.shape().rowLength();
-        expect("rowScale", "scale", scale, Shape.of(r));
-        expect("rowScale", "y", y, x.shape());
+        int r = KernelShapes.rowScale(x, scale, y), n = x.shape().rowLength();
         float[] xa = f(x), s = f(scale), ya = f(y);
         par.forRange(r, n, (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -551,9 +549,7 @@ final class CpuKernels implements Kernels {
 
     @Override
     public void rowScaleBackward(Tensor x, Tensor dy, Tensor dscale) {
-        int r = x.shape().dim(0), n = x.shape().rowLength();
-        expect("rowScaleBackward", "dy", dy, x.shape());
-        expect("rowScaleBackward", "dscale", dscale, Shape.of(r));
+        int r = KernelShapes.rowScaleBackward(x, dy, dscale), n = x.shape().rowLength();
         float[] xa = f(x), d = f(dy), ds = f(dscale);
         par.forRange(r, n, (from, to) -> {
             for (int i = from; i < to; i++) {

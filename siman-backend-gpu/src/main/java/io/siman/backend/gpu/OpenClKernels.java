@@ -323,17 +323,13 @@ final class OpenClKernels implements Kernels {
 
     @Override
     public void rowScale(Tensor x, Tensor scale, Tensor y) {
-        int r = x.shape().dim(0);
-        expect("rowScale", "scale", scale, Shape.of(r));
-        expect("rowScale", "y", y, x.shape());
+        KernelShapes.rowScale(x, scale, y);
         run("row_scale", size(x), f(x), f(scale), f(y), size(x), x.shape().rowLength());
     }
 
     @Override
     public void rowScaleBackward(Tensor x, Tensor dy, Tensor dscale) {
-        int r = x.shape().dim(0), n = x.shape().rowLength();
-        expect("rowScaleBackward", "dy", dy, x.shape());
-        expect("rowScaleBackward", "dscale", dscale, Shape.of(r));
+        int r = KernelShapes.rowScaleBackward(x, dy, dscale), n = x.shape().rowLength();
         // the per-channel dot product with one sample and the row as the plane
         runGroups("channel_dot", r, f(dy), f(x), f(dscale), LOCAL, 1, r, n);
     }
