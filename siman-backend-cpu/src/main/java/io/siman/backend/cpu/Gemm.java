@@ -74,9 +74,14 @@ final class Gemm implements MatMul {
      * would touch a new cache line (and, at power-of-two widths, the same cache set) for every element.
      */
     static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        transposeRows(src, srcOff, rows, cols, dst, dstOff, 0, rows);
+    }
+
+    /** {@link #transpose} of source rows {@code [rowFrom, rowTo)} only: disjoint row ranges write disjoint parts of {@code dst}. */
+    static void transposeRows(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff, int rowFrom, int rowTo) {
         final int t = 32;
-        for (int r0 = 0; r0 < rows; r0 += t) {
-            int r1 = Math.min(rows, r0 + t);
+        for (int r0 = rowFrom; r0 < rowTo; r0 += t) {
+            int r1 = Math.min(rowTo, r0 + t);
             for (int c0 = 0; c0 < cols; c0 += t) {
                 int c1 = Math.min(cols, c0 + t);
                 for (int r = r0; r < r1; r++) {
