@@ -25,31 +25,21 @@ public interface Backend extends AutoCloseable {
 
     /** Copies host data into a new tensor; {@code data.length} must equal the shape's size. */
     default Tensor upload(float[] data, Shape shape) {
-        Tensor t = allocate(DType.FLOAT32, shape);
-        try {
-            write(t, data);
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
-        return t;
+        return filled(allocate(DType.FLOAT32, shape), t -> write(t, data));
     }
 
     default Tensor upload(int[] data, Shape shape) {
-        Tensor t = allocate(DType.INT32, shape);
-        try {
-            write(t, data);
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
-        return t;
+        return filled(allocate(DType.INT32, shape), t -> write(t, data));
     }
 
     default Tensor upload(long[] data, Shape shape) {
-        Tensor t = allocate(DType.INT64, shape);
+        return filled(allocate(DType.INT64, shape), t -> write(t, data));
+    }
+
+    /** {@code t} after {@code write}, or closed when the write fails (a wrong length must not leak a buffer). */
+    private static Tensor filled(Tensor t, java.util.function.Consumer<Tensor> write) {
         try {
-            write(t, data);
+            write.accept(t);
         } catch (RuntimeException e) {
             t.close();
             throw e;

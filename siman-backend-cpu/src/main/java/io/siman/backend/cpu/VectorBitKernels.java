@@ -357,8 +357,6 @@ final class VectorBitKernels extends BitKernels {
         }
     }
 
-    /** The scratch of the word-planar input frame, per calling thread. */
-    private final ThreadLocal<long[]> gridScratch = ThreadLocal.withInitial(() -> new long[0]);
     /** A task's output rows, per thread that runs tasks (kept: a call makes many tasks). */
     private static final ThreadLocal<float[]> TASK_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -375,12 +373,8 @@ final class VectorBitKernels extends BitKernels {
         int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), pad = g.padding(), batch = g.batch();
         int co = g.outChannels(), ho = g.outHeight(), wo = g.outWidth(), wp = grid.wp, qv = grid.qv, plane = grid.planeLength;
         int image = words * plane, len = g.kernelH() * g.kernelW() * words;
-        long[] xg = gridScratch.get();
-        if (xg.length < batch * image) {
-            xg = new long[batch * image];
-            gridScratch.set(xg);
-        }
-        long[] frames = xg;
+        // the same per-thread frame buffer as the channels-in-lanes path: a call takes one path or the other
+        long[] frames = scratch(batch * image);
         par.forRange(batch, image, (from, to) -> {
             for (int n = from; n < to; n++) {
                 Arrays.fill(frames, n * image, (n + 1) * image, 0L);
