@@ -34,8 +34,8 @@ import java.util.Locale;
  * {@code 2 popcount(x AND w) - popcount(w) = popcount(x) - popcount(x XOR w)}, so both encodings share one
  * loop. The plain path ({@link ScalarBitKernels}) computes the AND literally; the contract tests both.
  *
- * <p>Stride-1 {@code pm1} convolutions with rows of 16 outputs and more take a second layout, positions in lanes
- * ({@link Grid}): the input word-planar, each weight word broadcast against {@code 2 x LANES} consecutive
+ * <p>Stride-1 {@code pm1} convolutions take a second layout, positions in lanes ({@link Grid}): the input
+ * word-planar, once per kernel column, each weight word broadcast against {@code 2 x LANES} consecutive
  * positions of 8 channels. Its outputs come out in rows, as the tensor stores them, so the transposes of the
  * channels-in-lanes epilogue go away; both paths give the same exact sums and the same single rounding.
  */
@@ -47,8 +47,6 @@ final class VectorBitKernels extends BitKernels {
     /** Packing compares floats and sets bits in 32-bit lanes of the same vector size. */
     private static final VectorSpecies<Float> FLOATS32 = VectorSpecies.of(float.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
-    /** Ints with as many lanes as {@link #LONGS}: the grid path's per-position sums table. */
-    private static final VectorSpecies<Integer> INTS_PER_LONG = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));
     /** Output channels per tile of the grid path. */
     private static final int GRID_CHANNELS = 8;
     private static final int INT_LANES = INTS.length();
@@ -242,9 +240,9 @@ final class VectorBitKernels extends BitKernels {
                     }
                 }
             }
-            // the grid path computes wp - wo thrown-away positions per row: on rows of 16 and more it was 7-30% faster
-            // than channels in lanes (VGG 128@32x32, 256@16x16, ResNet 32@16x16), on rows of 8 up to 20% slower
-            this.grid = g.stride() == 1 && g.outWidth() >= 16 ? new Grid(g, plan, this) : null;
+            // positions in lanes computes no thrown-away positions: for stride 1 it was as fast or faster than channels
+            // in lanes on every shape measured (VGG and ResNet layers of 4x4 to 56x56; 256@14x14 8.3 -> 5.2 ms)
+            this.grid = g.stride() == 1 ? new Grid(g, plan, this) : null;
         }
 
         /** For each output coordinate its case id, and the cases as pairs (first, end) of valid kernel offsets. */
@@ -316,98 +314,105 @@ final class VectorBitKernels extends BitKernels {
     // ---------------------------------------------------------------- convolution with positions in lanes
 
     /**
-     * The layout of the grid path, for stride 1 and {@code pm1}: the input is re-laid out word-planar,
-     * {@code [n][word][hp * wp]} with its zero frame, so that one vector load holds word {@code q} of {@code LANES}
-     * consecutive positions of the padded grid (as {@link VectorConv} does with float planes); output
-     * {@code (y, x)} sits at grid position {@code y * wp + x}, and the last {@code wp - wo} of each grid row are
-     * computed and thrown away. {@code base[o * qv + q]} is what the sum at grid position {@code q} starts from:
-     * {@code C} per tap inside the input, plus twice the popcount the zero frame added at padded taps.
+     * The layout of the grid path, for stride 1 and {@code pm1}: output {@code (y, x)} is position
+     * {@code p = y * wo + x}, as the tensor stores it, and one vector load holds word {@code q} of the inputs of
+     * {@code LANES} consecutive positions for one tap. For that the input is copied once per kernel column
+     * {@code kx}, shifted by it: plane {@code (kx, q)} holds at {@code r * wo + x} word {@code q} of input
+     * {@code (r - pad, x + kx - pad)}, zero outside the image (the rows of the top and bottom frame included), so tap
+     * {@code (ky, kx)} of position {@code p} is at {@code p + ky * wo} of its plane: no position is computed and
+     * thrown away, and outputs are stored straight into the tensor. {@code base[o * qv + p]} is what the sum at
+     * position {@code p} starts from: {@code C} per tap inside the input, plus twice the popcount the zero words
+     * added at padded taps (a float, exact: the sums stay far below 2^24).
      */
     private static final class Grid {
-        final int wp, qv, planeLength;
-        final int[] base;
-        /** Per weight word {@code j = (ky * kw + kx) * words + q}: where its input word sits relative to the grid position. */
+        final int positions, qv, planeLength;
+        final float[] base;
+        /** Per weight word {@code j = (ky * kw + kx) * words + q}: where its input word sits relative to the position. */
         final int[] inputOffset;
 
         Grid(ConvGeometry g, WeightPlan plan, Frame frame) {
-            int pad = g.padding(), hp = g.inHeight() + 2 * pad, ho = g.outHeight(), wo = g.outWidth();
-            this.wp = g.inWidth() + 2 * pad;
-            int positions = ho * wp;
+            int hp = g.inHeight() + 2 * g.padding(), ho = g.outHeight(), wo = g.outWidth();
+            this.positions = ho * wo;
             this.qv = (positions + 2 * LANES - 1) / (2 * LANES) * (2 * LANES);
-            // room for the last tile's reads past the frame
-            this.planeLength = Math.max(hp * wp, qv + (g.kernelH() - 1) * wp + g.kernelW() - 1);
-            this.base = new int[plan.co * qv];
+            // room for the last tile's reads past the last row
+            this.planeLength = Math.max(hp * wo, qv + (plan.kh - 1) * wo);
+            this.base = new float[plan.co * qv];
             this.inputOffset = new int[plan.len];
             for (int ky = 0; ky < plan.kh; ky++) {
                 for (int kx = 0; kx < plan.kw; kx++) {
                     for (int q = 0; q < plan.words; q++) {
-                        inputOffset[(ky * plan.kw + kx) * plan.words + q] = q * planeLength + ky * wp + kx;
+                        inputOffset[(ky * plan.kw + kx) * plan.words + q] = (kx * plan.words + q) * planeLength + ky * wo;
                     }
                 }
             }
             int c = g.inChannels(), lanes = plan.groups * LANES;
             for (int oy = 0; oy < ho; oy++) {
                 for (int ox = 0; ox < wo; ox++) {
-                    int kind = frame.rowCase[oy] * frame.colCases + frame.colCase[ox], q = oy * wp + ox;
+                    int kind = frame.rowCase[oy] * frame.colCases + frame.colCase[ox], p = oy * wo + ox;
                     for (int o = 0; o < plan.co; o++) {
-                        base[o * qv + q] = frame.valid[kind] * c + 2 * (int) frame.padded[kind * lanes + o];
+                        base[o * qv + p] = frame.valid[kind] * c + 2 * (int) frame.padded[kind * lanes + o];
                     }
                 }
             }
         }
-    }
 
-    /** A task's output rows, per thread that runs tasks (kept: a call makes many tasks). */
-    private static final ThreadLocal<float[]> TASK_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static float[] taskBuffer(int n) {
-        float[] b = TASK_BUFFER.get();
-        if (b.length < n) {
-            b = new float[n];
-            TASK_BUFFER.set(b);
+        /** Longs of one image's shifted planes. */
+        int imageLength(ConvGeometry g) {
+            return g.kernelW() * Shape.words(g.inChannels()) * planeLength;
         }
-        return b;
-    }
 
-    private void gridConvolution(ConvGeometry g, long[] xb, long[] wb, Grid grid, float[] scale, float[] bias, float[] y, Parallel par) {
-        int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), pad = g.padding(), batch = g.batch();
-        int co = g.outChannels(), ho = g.outHeight(), wo = g.outWidth(), wp = grid.wp, qv = grid.qv, plane = grid.planeLength;
-        int image = words * plane, len = g.kernelH() * g.kernelW() * words;
-        // the same per-thread frame buffer as the channels-in-lanes path: a call takes one path or the other
-        long[] frames = scratch(batch * image);
-        par.forRange(batch, image, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                Arrays.fill(frames, n * image, (n + 1) * image, 0L);
-                for (int iy = 0; iy < h; iy++) {
-                    for (int ix = 0; ix < w; ix++) {
-                        int src = ((n * h + iy) * w + ix) * words, dst = n * image + (iy + pad) * wp + ix + pad;
-                        for (int q = 0; q < words; q++) {
-                            frames[dst + q * plane] = xb[src + q];
+        /** Copies image {@code n} of the packed input {@code [n][h][w][words]} into its shifted planes at {@code planes[at..]}. */
+        void frame(ConvGeometry g, long[] xb, int n, long[] planes, int at) {
+            int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), pad = g.padding();
+            int wo = g.outWidth();
+            for (int kx = 0; kx < g.kernelW(); kx++) {
+                // the columns x whose input x + kx - pad lies inside the image
+                int x0 = Math.max(0, pad - kx), x1 = Math.min(wo, w + pad - kx);
+                for (int q = 0; q < words; q++) {
+                    int plane = at + (kx * words + q) * planeLength;
+                    Arrays.fill(planes, plane, plane + planeLength, 0L);
+                    for (int r = pad; r < h + pad; r++) {
+                        int src = ((n * h + r - pad) * w + kx - pad) * words + q, dst = plane + r * wo;
+                        for (int x = x0; x < x1; x++) {
+                            planes[dst + x] = xb[src + x * words];
                         }
                     }
                 }
             }
+        }
+    }
+
+    private void gridConvolution(ConvGeometry g, long[] xb, long[] wb, Grid grid, float[] scale, float[] bias, float[] y, Parallel par) {
+        int batch = g.batch(), co = g.outChannels(), positions = grid.positions, qv = grid.qv;
+        int image = grid.imageLength(g), len = g.kernelH() * g.kernelW() * Shape.words(g.inChannels());
+        // the same per-thread frame buffer as the channels-in-lanes path: a call takes one path or the other
+        long[] planes = scratch(batch * image);
+        par.forRange(batch, image, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                grid.frame(g, xb, n, planes, n * image);
+            }
         });
-        int blocks = (co + GRID_CHANNELS - 1) / GRID_CHANNELS;
+        int blocks = (co + GRID_CHANNELS - 1) / GRID_CHANNELS, whole = positions / (2 * LANES) * (2 * LANES);
         par.forRange(batch * blocks, (long) qv * GRID_CHANNELS * len, (from, to) -> {
             long[] counts = new long[2 * GRID_CHANNELS * LANES];
-            float[] out = taskBuffer(GRID_CHANNELS * qv);
+            float[] tail = whole < positions ? new float[2 * LANES] : null;
             for (int item = from; item < to; item++) {
                 int n = item / blocks, o0 = (item % blocks) * GRID_CHANNELS, oc = Math.min(GRID_CHANNELS, co - o0);
                 // a block short of channels repeats its last one in the tile; only real channels are kept
                 int w1 = Math.min(1, oc - 1) * len, w2 = Math.min(2, oc - 1) * len, w3 = Math.min(3, oc - 1) * len;
                 int w4 = Math.min(4, oc - 1) * len, w5 = Math.min(5, oc - 1) * len, w6 = Math.min(6, oc - 1) * len, w7 = Math.min(7, oc - 1) * len;
                 for (int q0 = 0; q0 < qv; q0 += 2 * LANES) {
-                    gridTile(frames, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, w4, w5, w6, w7, counts);
+                    gridTile(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, w4, w5, w6, w7, counts);
                     for (int c = 0; c < oc; c++) {
-                        int o = o0 + c;
-                        gridFinish(counts, c * 2 * LANES, grid.base, o * qv + q0, scale == null ? 1f : scale[o],
-                                bias == null ? 0f : bias[o], out, c * qv + q0);
-                    }
-                }
-                for (int c = 0; c < oc; c++) {
-                    for (int oy = 0; oy < ho; oy++) {
-                        System.arraycopy(out, c * qv + oy * wp, y, ((n * co + o0 + c) * ho + oy) * wo, wo);
+                        int o = o0 + c, out = (n * co + o) * positions + q0;
+                        float s = scale == null ? 1f : scale[o], b = bias == null ? 0f : bias[o];
+                        if (q0 < whole) {
+                            gridFinish(counts, c * 2 * LANES, grid.base, o * qv + q0, s, b, y, out);
+                        } else {
+                            // the last, partial tile of a size that is not a multiple of the tile
+                            gridFinish(counts, c * 2 * LANES, grid.base, o * qv + q0, s, b, tail, 0);
+                            System.arraycopy(tail, 0, y, out, positions - q0);
+                        }
                     }
                 }
             }
@@ -470,11 +475,10 @@ final class VectorBitKernels extends BitKernels {
     }
 
     /** One channel's 2 vectors of counts into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma. */
-    private static void gridFinish(long[] counts, int at, int[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
+    private static void gridFinish(long[] counts, int at, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
         for (int v = 0; v < 2; v++) {
-            LongVector sum = ((LongVector) IntVector.fromArray(INTS_PER_LONG, base, baseAt + v * LANES).convertShape(VectorOperators.I2L, LONGS, 0))
-                    .sub(LongVector.fromArray(LONGS, counts, at + v * LANES).lanewise(VectorOperators.LSHL, 1));
-            ((FloatVector) sum.convertShape(VectorOperators.L2F, FLOATS, 0)).fma(scale, bias).intoArray(out, outAt + v * LANES);
+            FloatVector count = (FloatVector) LongVector.fromArray(LONGS, counts, at + v * LANES).convertShape(VectorOperators.L2F, FLOATS, 0);
+            count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v * LANES)).fma(scale, bias).intoArray(out, outAt + v * LANES);
         }
     }
 
