@@ -81,13 +81,12 @@ final class CpuKernels implements Kernels {
         return c.l;
     }
 
-    private final ThreadLocal<float[][]> callerScratch = ThreadLocal.withInitial(() -> new float[5][0]);
+    private final ThreadLocal<float[][]> callerScratch = ThreadLocal.withInitial(() -> new float[4][0]);
 
     /**
      * Scratch owned by the calling thread for the length of one kernel call (workers write disjoint parts
      * of it); reused so the training loop does not allocate. Slot 0 belongs to the weight gradient, slot 1 to
-     * the kernels that call it, slots 2 and 3 to the weight gradient by one matrix product, slot 4 to a transposed
-     * operand ({@link #transposed}).
+     * the kernels that call it, slots 2 and 3 to the weight gradient by one matrix product.
      */
     private float[] callerScratch(int slot, int n) {
         float[][] s = callerScratch.get();
@@ -95,16 +94,6 @@ final class CpuKernels implements Kernels {
             s[slot] = new float[n];
         }
         return s[slot];
-    }
-
-    /**
-     * {@code src[rows, cols]} transposed into the calling thread's scratch, split across the workers: the matrix
-     * products take B row-major, and a copy per call (allocated, on one thread) had cost 15% of a 512^3 product.
-     */
-    private float[] transposed(float[] src, int rows, int cols) {
-        float[] dst = callerScratch(4, rows * cols);
-        par.forRange(rows, cols, (from, to) -> Gemm.transposeRows(src, 0, rows, cols, dst, 0, from, to));
-        return dst;
     }
 
     /** A per-thread scratch array of at least {@code n} floats (slot 0 or 1). */
@@ -202,14 +191,13 @@ final class CpuKernels implements Kernels {
             expect(op, "bias", bias, Shape.of(out));
         }
         float[] xa = f(x), wa = f(w), ya = f(y), ba = bias == null ? null : f(bias);
-        float[] wt = transposed(wa, out, in);
         par.forRange(n, (long) in * out, (from, to) -> {
             for (int i = from; i < to; i++) {
                 if (ba != null) {
                     System.arraycopy(ba, 0, ya, i * out, out);
                 }
             }
-            gemm.multiply(out, in, xa, 0, in, wt, 0, out, ya, 0, out, ba != null, from, to);
+            gemm.multiply(out, in, xa, 0, in, false, wa, 0, in, true, ya, 0, out, ba != null, from, to);
         });
     }
 
@@ -227,9 +215,8 @@ final class CpuKernels implements Kernels {
             par.forRange(n, (long) in * out, (from, to) ->
                     gemm.multiply(in, out, dya, 0, out, wa, 0, in, dxa, 0, in, false, from, to));
         }
-        float[] dyt = transposed(dya, n, out);
         par.forRange(out, (long) in * n, (from, to) ->
-                gemm.multiply(in, n, dyt, 0, n, xa, 0, in, dwa, 0, in, false, from, to));
+                gemm.multiply(in, n, dya, 0, out, true, xa, 0, in, false, dwa, 0, in, false, from, to));
         if (dbias != null) {
             expect(op, "dbias", dbias, Shape.of(out));
             float[] db = f(dbias);
@@ -370,15 +357,14 @@ final class CpuKernels implements Kernels {
         }
         int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
         int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
-        float[] wt = transposed(wa, co, k);
         boolean pointwise = isPointwise(g);
         par.forRange(g.batch(), (long) k * p * co, (from, to) -> {
             for (int n = from; n < to; n++) {
                 if (pointwise) {
-                    gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, dxa, n * inSize, p, false, 0, k);
+                    gemm.multiply(p, co, wa, 0, k, true, dya, n * outSize, p, false, dxa, n * inSize, p, false, 0, k);
                 } else {
                     float[] col = scratch(0, k * p);
-                    gemm.multiply(p, co, wt, 0, co, dya, n * outSize, p, col, 0, p, false, 0, k);
+                    gemm.multiply(p, co, wa, 0, k, true, dya, n * outSize, p, false, col, 0, p, false, 0, k);
                     Arrays.fill(dxa, n * inSize, (n + 1) * inSize, 0f);
                     col2imAdd(g, col, dxa, n * inSize);
                 }
@@ -424,7 +410,7 @@ final class CpuKernels implements Kernels {
                     }
                     boolean add = n != c * WEIGHT_GRAD_CHUNK;
                     if (dots) {
-                        gemm.multiplyTransposedB(k, p, dya, n * outSize, p, windows, windowsOff, p, partial, c * wSize, k, add, 0, co);
+                        gemm.multiply(k, p, dya, n * outSize, p, false, windows, windowsOff, p, true, partial, c * wSize, k, add, 0, co);
                     } else {
                         Gemm.transpose(windows, windowsOff, k, p, rows, 0);
                         gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k, add, 0, co);

@@ -2,7 +2,7 @@ package io.siman.backend.cpu;
 
 /**
  * The plain-Java {@link MatMul}: cache-blocked over {@code N} and {@code K}, with an axpy inner loop that
- * the JIT may vectorize. Used when the Vector API is not available, and as the reference for
+ * the JIT may vectorize (a transposed B, whose columns are rows, by dot products). Used when the Vector API is not available, and as the reference for
  * {@link VectorGemm}.
  */
 final class Gemm implements MatMul {
@@ -21,10 +21,26 @@ final class Gemm implements MatMul {
 
     @Override
     public void multiply(int n, int k,
-                         float[] a, int aOff, int lda,
-                         float[] b, int bOff, int ldb,
+                         float[] a, int aOff, int lda, boolean transposeA,
+                         float[] b, int bOff, int ldb, boolean transposeB,
                          float[] c, int cOff, int ldc,
                          boolean accumulate, int rowFrom, int rowTo) {
+        // element (i, kk) of op(A) sits at aOff + i * aRow + kk * aStep
+        int aRow = transposeA ? 1 : lda, aStep = transposeA ? lda : 1;
+        if (transposeB) {
+            // rows of B^T are columns of op(B): one dot product per element, the same chain as below
+            for (int i = rowFrom; i < rowTo; i++) {
+                for (int j = 0; j < n; j++) {
+                    int at = cOff + i * ldc + j, ar = aOff + i * aRow, br = bOff + j * ldb;
+                    float acc = accumulate ? c[at] : 0f;
+                    for (int kk = 0; kk < k; kk++) {
+                        acc = Math.fma(a[ar + kk * aStep], b[br + kk], acc);
+                    }
+                    c[at] = acc;
+                }
+            }
+            return;
+        }
         if (!accumulate) {
             for (int i = rowFrom; i < rowTo; i++) {
                 java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
@@ -35,30 +51,13 @@ final class Gemm implements MatMul {
             for (int kb = 0; kb < k; kb += K_BLOCK) {
                 int kEnd = Math.min(k, kb + K_BLOCK);
                 for (int i = rowFrom; i < rowTo; i++) {
-                    int aRow = aOff + i * lda;
+                    int ar = aOff + i * aRow;
                     int cRow = cOff + i * ldc + jb;
                     for (int kk = kb; kk < kEnd; kk++) {
-                        float av = a[aRow + kk];
+                        float av = a[ar + kk * aStep];
                         axpy(av, b, bOff + kk * ldb + jb, c, cRow, jLen);
                     }
                 }
-            }
-        }
-    }
-
-    @Override
-    public void multiplyTransposedB(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                    float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
-        for (int i = rowFrom; i < rowTo; i++) {
-            int ar = aOff + i * lda;
-            for (int j = 0; j < n; j++) {
-                int br = bOff + j * ldb;
-                float acc = 0f;
-                for (int kk = 0; kk < k; kk++) {
-                    acc = Math.fma(a[ar + kk], b[br + kk], acc);
-                }
-                int at = cOff + i * ldc + j;
-                c[at] = accumulate ? c[at] + acc : acc;
             }
         }
     }
@@ -74,14 +73,9 @@ final class Gemm implements MatMul {
      * would touch a new cache line (and, at power-of-two widths, the same cache set) for every element.
      */
     static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
-        transposeRows(src, srcOff, rows, cols, dst, dstOff, 0, rows);
-    }
-
-    /** {@link #transpose} of source rows {@code [rowFrom, rowTo)} only: disjoint row ranges write disjoint parts of {@code dst}. */
-    static void transposeRows(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff, int rowFrom, int rowTo) {
         final int t = 32;
-        for (int r0 = rowFrom; r0 < rowTo; r0 += t) {
-            int r1 = Math.min(rowTo, r0 + t);
+        for (int r0 = 0; r0 < rows; r0 += t) {
+            int r1 = Math.min(rows, r0 + t);
             for (int c0 = 0; c0 < cols; c0 += t) {
                 int c1 = Math.min(cols, c0 + t);
                 for (int r = r0; r < r1; r++) {

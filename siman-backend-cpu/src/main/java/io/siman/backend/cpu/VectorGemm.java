@@ -43,13 +43,15 @@ final class VectorGemm implements MatMul {
     }
 
     /**
-     * Blocked as in GotoBLAS: a block of {@value #K_BLOCK} steps of k by {@value #ROW_BLOCK} rows of A stays in L2
-     * while each column panel of B ({@value #K_BLOCK} by {@code 4 * lanes}) is copied to a contiguous buffer and
-     * streamed past it, and the micro-kernel keeps a 4 by 4-vector tile of C in registers. C goes back to memory between k blocks, which
-     * changes no bit: each element is still one chain of fused multiply-adds in increasing k.
+     * Blocked as in GotoBLAS: for each block of {@value #K_BLOCK} steps of k, each column panel of op(B)
+     * ({@value #K_BLOCK} by {@code 4 * lanes}) is copied once to a contiguous per-thread buffer (rows 4 KiB apart
+     * would alias in L1; a transposed B is transposed by this copy) and streamed past every 4-row sliver of op(A),
+     * whose elements are broadcast where they lie; the micro-kernel keeps a 4 by 4-vector tile of C in registers. C
+     * goes back to memory between k blocks, which changes no bit: each element is still one chain of fused
+     * multiply-adds in increasing k.
      */
     @Override
-    public void multiply(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    public void multiply(int n, int k, float[] a, int aOff, int lda, boolean transposeA, float[] b, int bOff, int ldb, boolean transposeB,
                          float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
         if (k == 0) {
             if (!accumulate) {
@@ -59,152 +61,95 @@ final class VectorGemm implements MatMul {
             }
             return;
         }
+        // element (i, kk) of op(A) sits at aOff + i * aRow + kk * aStep; of op(B) at bOff + kk * bRow + j * bStep
+        int aRow = transposeA ? 1 : lda, aStep = transposeA ? lda : 1;
+        int bRow = transposeB ? 1 : ldb, bStep = transposeB ? ldb : 1;
+        int tile = 4 * lanes, whole = n - n % tile;
+        // a few rows do not repay the copy of untransposed panels: they read B where it lies
+        boolean pack = transposeB || rowTo - rowFrom >= 8;
+        float[] panels = pack ? PANELS.get() : null;
         for (int kb = 0; kb < k; kb += K_BLOCK) {
             int kLen = Math.min(K_BLOCK, k - kb);
             boolean acc = accumulate || kb > 0;
-            for (int ib = rowFrom; ib < rowTo; ib += ROW_BLOCK) {
-                int iEnd = Math.min(rowTo, ib + ROW_BLOCK);
-                block(n, kLen, a, aOff + kb, lda, b, bOff + kb * ldb, ldb, c, cOff, ldc, acc, ib, iEnd);
+            int a0 = aOff + kb * aStep, b0 = bOff + kb * bRow;
+            for (int jb = 0; jb < whole; jb += N_BLOCK) {
+                int jEnd = Math.min(whole, jb + N_BLOCK);
+                if (pack) {
+                    for (int j = jb; j < jEnd; j += tile) {
+                        int at = (j - jb) * K_BLOCK;
+                        if (transposeB) {
+                            packTransposed(b, b0 + j * ldb, ldb, kLen, panels, at);
+                        } else {
+                            for (int kk = 0; kk < kLen; kk++) {
+                                System.arraycopy(b, b0 + kk * ldb + j, panels, at + kk * tile, tile);
+                            }
+                        }
+                    }
+                }
+                for (int ib = rowFrom; ib < rowTo; ib += ROW_BLOCK) {
+                    int iEnd = Math.min(rowTo, ib + ROW_BLOCK);
+                    for (int j = jb; j < jEnd; j += tile) {
+                        float[] bp = pack ? panels : b;
+                        int bAt = pack ? (j - jb) * K_BLOCK : b0 + j, ld = pack ? tile : ldb;
+                        int i = ib;
+                        for (; i + 4 <= iEnd; i += 4) {
+                            tile4x4(kLen, a, a0 + i * aRow, aRow, aStep, bp, bAt, ld, c, cOff + i * ldc + j, ldc, acc);
+                        }
+                        for (; i < iEnd; i++) {
+                            tile1x4(kLen, a, a0 + i * aRow, aStep, bp, bAt, ld, c, cOff + i * ldc + j, acc);
+                        }
+                    }
+                }
+            }
+            int j = whole;
+            if (!transposeB) {
+                for (; j + lanes <= n; j += lanes) {
+                    for (int i = rowFrom; i < rowTo; i++) {
+                        tile1x1(kLen, a, a0 + i * aRow, aStep, b, b0 + j, ldb, c, cOff + i * ldc + j, acc);
+                    }
+                }
+            }
+            for (; j < n; j++) {
+                for (int i = rowFrom; i < rowTo; i++) {
+                    int at = cOff + i * ldc + j, ar = a0 + i * aRow, bc = b0 + j * bStep;
+                    float sum = acc ? c[at] : 0f;
+                    for (int kk = 0; kk < kLen; kk++) {
+                        sum = Math.fma(a[ar + kk * aStep], b[bc + kk * bRow], sum);
+                    }
+                    c[at] = sum;
+                }
             }
         }
     }
 
     static final int K_BLOCK = 256;
-    static final int ROW_BLOCK = 128;
-    /** Per-thread copy of one panel of B, so that its rows lie next to each other (not 4 KiB apart, where they alias in L1). */
-    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[K_BLOCK * 4 * lanes]);
-
-    private void block(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                       float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
-        int tile = 4 * lanes;
-        float[] panel = rowTo - rowFrom >= 8 ? PANEL.get() : null;
-        int j = 0;
-        for (; j + tile <= n; j += tile) {
-            float[] bp = b;
-            int b0 = bOff + j, ld = ldb;
-            if (panel != null) {
-                for (int kk = 0; kk < k; kk++) {
-                    System.arraycopy(b, bOff + kk * ldb + j, panel, kk * tile, tile);
-                }
-                bp = panel;
-                b0 = 0;
-                ld = tile;
-            }
-            int i = rowFrom;
-            for (; i + 4 <= rowTo; i += 4) {
-                tile4x4(k, a, aOff + i * lda, lda, bp, b0, ld, c, cOff + i * ldc + j, ldc, accumulate);
-            }
-            for (; i < rowTo; i++) {
-                tile1x4(k, a, aOff + i * lda, bp, b0, ld, c, cOff + i * ldc + j, accumulate);
-            }
-        }
-        for (; j + lanes <= n; j += lanes) {
-            for (int i = rowFrom; i < rowTo; i++) {
-                tile1x1(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, accumulate);
-            }
-        }
-        for (; j < n; j++) {
-            for (int i = rowFrom; i < rowTo; i++) {
-                float acc = accumulate ? c[cOff + i * ldc + j] : 0f;
-                int ar = aOff + i * lda;
-                for (int kk = 0; kk < k; kk++) {
-                    acc = Math.fma(a[ar + kk], b[bOff + kk * ldb + j], acc);
-                }
-                c[cOff + i * ldc + j] = acc;
-            }
-        }
-    }
-
-    @Override
-    public void multiplyTransposedB(int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                    float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
-        int kv = k - k % lanes;
-        float[] tmp = new float[4 * lanes];
-        int i = rowFrom;
-        for (; i + 2 <= rowTo; i += 2) {
-            int j = 0;
-            for (; j + 2 <= n; j += 2) {
-                dots2x2(kv, k, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, c, cOff + i * ldc + j, ldc, accumulate, tmp);
-            }
-            for (; j < n; j++) {
-                store(c, cOff + i * ldc + j, dot(kv, k, a, aOff + i * lda, b, bOff + j * ldb, tmp), accumulate);
-                store(c, cOff + (i + 1) * ldc + j, dot(kv, k, a, aOff + (i + 1) * lda, b, bOff + j * ldb, tmp), accumulate);
-            }
-        }
-        for (; i < rowTo; i++) {
-            for (int j = 0; j < n; j++) {
-                store(c, cOff + i * ldc + j, dot(kv, k, a, aOff + i * lda, b, bOff + j * ldb, tmp), accumulate);
-            }
-        }
-    }
-
-    private static void store(float[] c, int at, float v, boolean accumulate) {
-        c[at] = accumulate ? c[at] + v : v;
-    }
+    /** Columns of op(B) copied per k block (256 KiB of panels), and rows of op(A) that stream past them while in L2. */
+    static final int N_BLOCK = 256, ROW_BLOCK = 128;
+    /** Per-thread copy of the panels of op(B) of one block, each panel's rows next to each other (not 4 KiB apart, where they alias in L1). */
+    private static final ThreadLocal<float[]> PANELS = ThreadLocal.withInitial(() -> new float[K_BLOCK * Math.max(N_BLOCK, 4 * lanes)]);
 
     /**
-     * Sums stored lanes first to last. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
-     * the JIT do use different orders: results would then depend on when code got compiled. The callers store the
-     * vectors: a helper taking a vector argument may get compiled with the vector boxed, at a heavy cost.
+     * {@code panel[to + kk * tile + jj] = bt[at + jj * ldb + kk]}: {@code tile} rows of a B given transposed become a panel
+     * of {@code tile} columns, by blocks of {@code lanes} steps of k so that the reads stay within a few cache lines.
      */
-    private static float sumLanes(float[] lanesOut, int at) {
-        float s = 0f;
-        for (int i = 0; i < lanes; i++) {
-            s += lanesOut[at + i];
+    private static void packTransposed(float[] bt, int at, int ldb, int kLen, float[] panel, int to) {
+        int tile = 4 * lanes;
+        for (int kb = 0; kb < kLen; kb += lanes) {
+            int kEnd = Math.min(kLen, kb + lanes);
+            for (int jj = 0; jj < tile; jj++) {
+                int src = at + jj * ldb;
+                for (int kk = kb; kk < kEnd; kk++) {
+                    panel[to + kk * tile + jj] = bt[src + kk];
+                }
+            }
         }
-        return s;
-    }
-
-    /** One dot product: vector lanes over {@code [0, kv)}, reduced, then the scalar tail. */
-    private static float dot(int kv, int k, float[] a, int a0, float[] b, int b0, float[] tmp) {
-        FloatVector acc = FloatVector.zero(SPECIES);
-        for (int kk = 0; kk < kv; kk += lanes) {
-            acc = FloatVector.fromArray(SPECIES, a, a0 + kk).fma(FloatVector.fromArray(SPECIES, b, b0 + kk), acc);
-        }
-        acc.intoArray(tmp, 0);
-        float s = sumLanes(tmp, 0);
-        for (int kk = kv; kk < k; kk++) {
-            s = Math.fma(a[a0 + kk], b[b0 + kk], s);
-        }
-        return s;
-    }
-
-    /** Four dot products (2 rows of A by 2 rows of B) sharing their loads; each sums exactly as {@link #dot}. */
-    private static void dots2x2(int kv, int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
-                                float[] c, int c0, int ldc, boolean accumulate, float[] tmp) {
-        FloatVector s00 = FloatVector.zero(SPECIES), s01 = FloatVector.zero(SPECIES);
-        FloatVector s10 = FloatVector.zero(SPECIES), s11 = FloatVector.zero(SPECIES);
-        for (int kk = 0; kk < kv; kk += lanes) {
-            FloatVector x0 = FloatVector.fromArray(SPECIES, a, a0 + kk), x1 = FloatVector.fromArray(SPECIES, a, a0 + lda + kk);
-            FloatVector y0 = FloatVector.fromArray(SPECIES, b, b0 + kk), y1 = FloatVector.fromArray(SPECIES, b, b0 + ldb + kk);
-            s00 = x0.fma(y0, s00);
-            s01 = x0.fma(y1, s01);
-            s10 = x1.fma(y0, s10);
-            s11 = x1.fma(y1, s11);
-        }
-        s00.intoArray(tmp, 0);
-        s01.intoArray(tmp, lanes);
-        s10.intoArray(tmp, 2 * lanes);
-        s11.intoArray(tmp, 3 * lanes);
-        float r00 = sumLanes(tmp, 0), r01 = sumLanes(tmp, lanes), r10 = sumLanes(tmp, 2 * lanes), r11 = sumLanes(tmp, 3 * lanes);
-        for (int kk = kv; kk < k; kk++) {
-            float x0 = a[a0 + kk], x1 = a[a0 + lda + kk], y0 = b[b0 + kk], y1 = b[b0 + ldb + kk];
-            r00 = Math.fma(x0, y0, r00);
-            r01 = Math.fma(x0, y1, r01);
-            r10 = Math.fma(x1, y0, r10);
-            r11 = Math.fma(x1, y1, r11);
-        }
-        store(c, c0, r00, accumulate);
-        store(c, c0 + 1, r01, accumulate);
-        store(c, c0 + ldc, r10, accumulate);
-        store(c, c0 + ldc + 1, r11, accumulate);
     }
 
     private FloatVector init(float[] c, int at, boolean accumulate) {
         return accumulate ? FloatVector.fromArray(SPECIES, c, at) : FloatVector.zero(SPECIES);
     }
 
-    private void tile4x4(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
+    private void tile4x4(int k, float[] a, int a0, int aRow, int aStep, float[] b, int b0, int ldb,
                          float[] c, int c0, int ldc, boolean accumulate) {
         int l = lanes;
         FloatVector c00 = init(c, c0, accumulate), c01 = init(c, c0 + l, accumulate),
@@ -221,22 +166,23 @@ final class VectorGemm implements MatMul {
             FloatVector b1v = FloatVector.fromArray(SPECIES, b, br + l);
             FloatVector b2v = FloatVector.fromArray(SPECIES, b, br + 2 * l);
             FloatVector b3v = FloatVector.fromArray(SPECIES, b, br + 3 * l);
-            FloatVector av = FloatVector.broadcast(SPECIES, a[a0 + kk]);
+            int ak = a0 + kk * aStep;
+            FloatVector av = FloatVector.broadcast(SPECIES, a[ak]);
             c00 = av.fma(b0v, c00);
             c01 = av.fma(b1v, c01);
             c02 = av.fma(b2v, c02);
             c03 = av.fma(b3v, c03);
-            av = FloatVector.broadcast(SPECIES, a[a0 + lda + kk]);
+            av = FloatVector.broadcast(SPECIES, a[ak + aRow]);
             c10 = av.fma(b0v, c10);
             c11 = av.fma(b1v, c11);
             c12 = av.fma(b2v, c12);
             c13 = av.fma(b3v, c13);
-            av = FloatVector.broadcast(SPECIES, a[a0 + 2 * lda + kk]);
+            av = FloatVector.broadcast(SPECIES, a[ak + 2 * aRow]);
             c20 = av.fma(b0v, c20);
             c21 = av.fma(b1v, c21);
             c22 = av.fma(b2v, c22);
             c23 = av.fma(b3v, c23);
-            av = FloatVector.broadcast(SPECIES, a[a0 + 3 * lda + kk]);
+            av = FloatVector.broadcast(SPECIES, a[ak + 3 * aRow]);
             c30 = av.fma(b0v, c30);
             c31 = av.fma(b1v, c31);
             c32 = av.fma(b2v, c32);
@@ -260,13 +206,13 @@ final class VectorGemm implements MatMul {
         c33.intoArray(c, c0 + 3 * ldc + 3 * l);
     }
 
-    private void tile1x4(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
+    private void tile1x4(int k, float[] a, int a0, int aStep, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
         int l = lanes;
         FloatVector c0v = init(c, c0, accumulate), c1v = init(c, c0 + l, accumulate),
                 c2v = init(c, c0 + 2 * l, accumulate), c3v = init(c, c0 + 3 * l, accumulate);
         for (int kk = 0; kk < k; kk++) {
             int br = b0 + kk * ldb;
-            FloatVector av = FloatVector.broadcast(SPECIES, a[a0 + kk]);
+            FloatVector av = FloatVector.broadcast(SPECIES, a[a0 + kk * aStep]);
             c0v = av.fma(FloatVector.fromArray(SPECIES, b, br), c0v);
             c1v = av.fma(FloatVector.fromArray(SPECIES, b, br + l), c1v);
             c2v = av.fma(FloatVector.fromArray(SPECIES, b, br + 2 * l), c2v);
@@ -278,10 +224,10 @@ final class VectorGemm implements MatMul {
         c3v.intoArray(c, c0 + 3 * l);
     }
 
-    private void tile1x1(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
+    private void tile1x1(int k, float[] a, int a0, int aStep, float[] b, int b0, int ldb, float[] c, int c0, boolean accumulate) {
         FloatVector acc = init(c, c0, accumulate);
         for (int kk = 0; kk < k; kk++) {
-            acc = FloatVector.broadcast(SPECIES, a[a0 + kk]).fma(FloatVector.fromArray(SPECIES, b, b0 + kk * ldb), acc);
+            acc = FloatVector.broadcast(SPECIES, a[a0 + kk * aStep]).fma(FloatVector.fromArray(SPECIES, b, b0 + kk * ldb), acc);
         }
         acc.intoArray(c, c0);
     }
