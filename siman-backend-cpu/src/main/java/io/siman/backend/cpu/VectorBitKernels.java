@@ -36,8 +36,9 @@ import java.util.Locale;
  *
  * <p>Stride-1 {@code pm1} convolutions take a second layout, positions in lanes ({@link Grid}): the input
  * word-planar, once per kernel column, each weight word of 4 channels broadcast against {@code 4 x LANES}
- * consecutive positions (8 channels and {@code 2 x LANES} positions on small planes). Its outputs come out in rows, as the tensor stores them, so the transposes of the
- * channels-in-lanes epilogue go away; both paths give the same exact sums and the same single rounding.
+ * consecutive positions (8 channels and {@code 2 x LANES} positions on small planes). Its outputs come out in
+ * the tensor's own order, so the transposes of the channels-in-lanes epilogue go away; both paths give the same
+ * exact sums and the same single rounding.
  */
 final class VectorBitKernels extends BitKernels {
     private static final VectorSpecies<Long> LONGS = species(System.getProperty(VectorGemm.BITS_PROPERTY));
