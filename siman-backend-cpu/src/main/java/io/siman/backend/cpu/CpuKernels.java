@@ -96,16 +96,6 @@ final class CpuKernels implements Kernels {
         return s[slot];
     }
 
-    /**
-     * Rows of a matrix product split into one block per thread: every block packs all of B's panels, so the usual
-     * 4 chunks per thread would pack B 4 times as often (2 threads: 512^3 2.08-2.18 -> 1.60-1.72 ms, 1024^3
-     * 17.4-18.2 -> 14.2-15.1 ms).
-     */
-    private void productRows(int rows, long costPerRow, Parallel.Range body) {
-        int blocks = Math.max(1, Math.min(rows, par.threads()));
-        par.forRange(blocks, costPerRow * rows / blocks, (from, to) -> body.run((int) ((long) from * rows / blocks), (int) ((long) to * rows / blocks)));
-    }
-
     /** A per-thread scratch array of at least {@code n} floats (slot 0 or 1). */
     private float[] scratch(int slot, int n) {
         float[][] s = scratch.get();
@@ -201,7 +191,7 @@ final class CpuKernels implements Kernels {
             expect(op, "bias", bias, Shape.of(out));
         }
         float[] xa = f(x), wa = f(w), ya = f(y), ba = bias == null ? null : f(bias);
-        productRows(n, (long) in * out, (from, to) -> {
+        par.forThreadBlocks(n, (long) in * out, (from, to) -> {
             for (int i = from; i < to; i++) {
                 if (ba != null) {
                     System.arraycopy(ba, 0, ya, i * out, out);
@@ -222,10 +212,10 @@ final class CpuKernels implements Kernels {
         if (dx != null) {
             expect(op, "dx", dx, x.shape());
             float[] dxa = f(dx);
-            productRows(n, (long) in * out, (from, to) ->
+            par.forThreadBlocks(n, (long) in * out, (from, to) ->
                     gemm.multiply(in, out, dya, 0, out, wa, 0, in, dxa, 0, in, false, from, to));
         }
-        productRows(out, (long) in * n, (from, to) ->
+        par.forThreadBlocks(out, (long) in * n, (from, to) ->
                 gemm.multiply(in, n, dya, 0, out, true, xa, 0, in, false, dwa, 0, in, false, from, to));
         if (dbias != null) {
             expect(op, "dbias", dbias, Shape.of(out));
@@ -351,7 +341,7 @@ final class CpuKernels implements Kernels {
                     im2col(g, xa, n * inSize, col);
                 }
                 int yOff = n * outSize;
-                productRows(co, (long) k * p, (from, to) ->
+                par.forThreadBlocks(co, (long) k * p, (from, to) ->
                         gemm.multiply(p, k, wa, 0, k, col, colOff, p, ya, yOff, p, false, from, to));
             }
         }
@@ -473,7 +463,7 @@ final class CpuKernels implements Kernels {
                 }
             });
             boolean add = n0 > 0;
-            productRows(co, (long) width * k, (from, to) ->
+            par.forThreadBlocks(co, (long) width * k, (from, to) ->
                     gemm.multiply(k, width, dyc, 0, width, rows, 0, k, dwa, 0, k, add, from, to));
         }
     }

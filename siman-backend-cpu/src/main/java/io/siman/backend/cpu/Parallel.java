@@ -90,6 +90,16 @@ final class Parallel implements AutoCloseable {
     }
 
     /**
+     * As {@link #forRange}, in one contiguous block per thread rather than several chunks each: for work whose
+     * every chunk pays a setup again (a matrix product's blocks each pack all of B's panels; with the chunks of
+     * forRange, 2 threads: 512^3 2.08-2.18 -> 1.60-1.72 ms, 1024^3 17.4-18.2 -> 14.2-15.1 ms).
+     */
+    void forThreadBlocks(int n, long costPerItem, Range body) {
+        int blocks = Math.max(1, Math.min(n, threads));
+        forRange(blocks, costPerItem * n / blocks, (from, to) -> body.run((int) ((long) from * n / blocks), (int) ((long) to * n / blocks)));
+    }
+
+    /**
      * Runs {@code body} over {@code [0, n)} in chunks. {@code costPerItem} (rough operations per index)
      * keeps small loops on the calling thread, where handing them out would cost more than it saves.
      */
