@@ -2,8 +2,8 @@ package io.siman.backend.cpu;
 
 /**
  * The plain-Java {@link MatMul}: cache-blocked over {@code N} and {@code K}, with an axpy inner loop that
- * the JIT may vectorize (a transposed B, whose columns are rows, by dot products). Used when the Vector API is not available, and as the reference for
- * {@link VectorGemm}.
+ * the JIT may vectorize (a transposed B, whose columns are rows, by dot products). Used when the Vector API is
+ * not available, and as the reference for {@link VectorGemm}.
  */
 final class Gemm implements MatMul {
     static final Gemm INSTANCE = new Gemm();

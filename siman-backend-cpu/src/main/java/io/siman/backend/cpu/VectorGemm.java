@@ -52,7 +52,8 @@ final class VectorGemm implements MatMul {
      * multiply-adds in increasing k.
      */
     @Override
-    public void multiply(int n, int k, float[] a, int aOff, int lda, boolean transposeA, float[] b, int bOff, int ldb, boolean transposeB,
+    public void multiply(int n, int k, float[] a, int aOff, int lda, boolean transposeA,
+                         float[] b, int bOff, int ldb, boolean transposeB,
                          float[] c, int cOff, int ldc, boolean accumulate, int rowFrom, int rowTo) {
         if (k == 0) {
             if (!accumulate) {
@@ -127,10 +128,17 @@ final class VectorGemm implements MatMul {
     }
 
     static final int K_BLOCK = 256;
-    /** Columns of op(B) copied per k block (256 KiB of panels), and rows of op(A) that stream past them while in L2 (a multiple of the tile's 6). */
+    /**
+     * Columns of op(B) copied per k block (256 KiB of panels), and rows of op(A) that stream past them while in L2
+     * (a multiple of the tile's 6).
+     */
     static final int N_BLOCK = 256, ROW_BLOCK = 120;
-    /** Per-thread copy of the panels of op(B) of one block, each panel's rows next to each other (not 4 KiB apart, where they alias in L1). */
-    private static final ThreadLocal<float[]> PANELS = ThreadLocal.withInitial(() -> new float[K_BLOCK * Math.max(N_BLOCK, 4 * lanes)]);
+    /**
+     * Per-thread copy of the panels of op(B) of one block, each panel's rows next to each other (not 4 KiB apart,
+     * where they alias in L1).
+     */
+    private static final ThreadLocal<float[]> PANELS =
+            ThreadLocal.withInitial(() -> new float[K_BLOCK * Math.max(N_BLOCK, 4 * lanes)]);
 
     /**
      * {@code panel[to + kk * tile + jj] = bt[at + jj * ldb + kk]}: {@code tile} rows of a B given transposed become a panel
@@ -160,24 +168,30 @@ final class VectorGemm implements MatMul {
     private void tile6x4(int k, float[] a, int a0, int aRow, int aStep, float[] b, int b0, int ldb,
                          float[] c, int c0, int ldc, boolean accumulate) {
         int l = lanes;
-        FloatVector c00 = init(c, c0 + 0 * ldc + 0 * l, accumulate), c01 = init(c, c0 + 0 * ldc + 1 * l, accumulate), c02 = init(c, c0 + 0 * ldc + 2 * l, accumulate), c03 = init(c, c0 + 0 * ldc + 3 * l, accumulate);
-        FloatVector c10 = init(c, c0 + 1 * ldc + 0 * l, accumulate), c11 = init(c, c0 + 1 * ldc + 1 * l, accumulate), c12 = init(c, c0 + 1 * ldc + 2 * l, accumulate), c13 = init(c, c0 + 1 * ldc + 3 * l, accumulate);
-        FloatVector c20 = init(c, c0 + 2 * ldc + 0 * l, accumulate), c21 = init(c, c0 + 2 * ldc + 1 * l, accumulate), c22 = init(c, c0 + 2 * ldc + 2 * l, accumulate), c23 = init(c, c0 + 2 * ldc + 3 * l, accumulate);
-        FloatVector c30 = init(c, c0 + 3 * ldc + 0 * l, accumulate), c31 = init(c, c0 + 3 * ldc + 1 * l, accumulate), c32 = init(c, c0 + 3 * ldc + 2 * l, accumulate), c33 = init(c, c0 + 3 * ldc + 3 * l, accumulate);
-        FloatVector c40 = init(c, c0 + 4 * ldc + 0 * l, accumulate), c41 = init(c, c0 + 4 * ldc + 1 * l, accumulate), c42 = init(c, c0 + 4 * ldc + 2 * l, accumulate), c43 = init(c, c0 + 4 * ldc + 3 * l, accumulate);
-        FloatVector c50 = init(c, c0 + 5 * ldc + 0 * l, accumulate), c51 = init(c, c0 + 5 * ldc + 1 * l, accumulate), c52 = init(c, c0 + 5 * ldc + 2 * l, accumulate), c53 = init(c, c0 + 5 * ldc + 3 * l, accumulate);
+        FloatVector c00 = init(c, c0, accumulate), c01 = init(c, c0 + l, accumulate),
+                c02 = init(c, c0 + 2 * l, accumulate), c03 = init(c, c0 + 3 * l, accumulate);
+        FloatVector c10 = init(c, c0 + ldc, accumulate), c11 = init(c, c0 + ldc + l, accumulate),
+                c12 = init(c, c0 + ldc + 2 * l, accumulate), c13 = init(c, c0 + ldc + 3 * l, accumulate);
+        FloatVector c20 = init(c, c0 + 2 * ldc, accumulate), c21 = init(c, c0 + 2 * ldc + l, accumulate),
+                c22 = init(c, c0 + 2 * ldc + 2 * l, accumulate), c23 = init(c, c0 + 2 * ldc + 3 * l, accumulate);
+        FloatVector c30 = init(c, c0 + 3 * ldc, accumulate), c31 = init(c, c0 + 3 * ldc + l, accumulate),
+                c32 = init(c, c0 + 3 * ldc + 2 * l, accumulate), c33 = init(c, c0 + 3 * ldc + 3 * l, accumulate);
+        FloatVector c40 = init(c, c0 + 4 * ldc, accumulate), c41 = init(c, c0 + 4 * ldc + l, accumulate),
+                c42 = init(c, c0 + 4 * ldc + 2 * l, accumulate), c43 = init(c, c0 + 4 * ldc + 3 * l, accumulate);
+        FloatVector c50 = init(c, c0 + 5 * ldc, accumulate), c51 = init(c, c0 + 5 * ldc + l, accumulate),
+                c52 = init(c, c0 + 5 * ldc + 2 * l, accumulate), c53 = init(c, c0 + 5 * ldc + 3 * l, accumulate);
         for (int kk = 0; kk < k; kk++) {
             int br = b0 + kk * ldb, ak = a0 + kk * aStep;
-            FloatVector b0v = FloatVector.fromArray(SPECIES, b, br + 0 * l);
-            FloatVector b1v = FloatVector.fromArray(SPECIES, b, br + 1 * l);
+            FloatVector b0v = FloatVector.fromArray(SPECIES, b, br);
+            FloatVector b1v = FloatVector.fromArray(SPECIES, b, br + l);
             FloatVector b2v = FloatVector.fromArray(SPECIES, b, br + 2 * l);
             FloatVector b3v = FloatVector.fromArray(SPECIES, b, br + 3 * l);
-            FloatVector r0 = FloatVector.broadcast(SPECIES, a[ak + 0 * aRow]);
+            FloatVector r0 = FloatVector.broadcast(SPECIES, a[ak]);
             c00 = r0.fma(b0v, c00);
             c01 = r0.fma(b1v, c01);
             c02 = r0.fma(b2v, c02);
             c03 = r0.fma(b3v, c03);
-            FloatVector r1 = FloatVector.broadcast(SPECIES, a[ak + 1 * aRow]);
+            FloatVector r1 = FloatVector.broadcast(SPECIES, a[ak + aRow]);
             c10 = r1.fma(b0v, c10);
             c11 = r1.fma(b1v, c11);
             c12 = r1.fma(b2v, c12);
@@ -203,28 +217,28 @@ final class VectorGemm implements MatMul {
             c52 = r5.fma(b2v, c52);
             c53 = r5.fma(b3v, c53);
         }
-        c00.intoArray(c, c0 + 0 * ldc + 0 * l);
-        c01.intoArray(c, c0 + 0 * ldc + 1 * l);
-        c02.intoArray(c, c0 + 0 * ldc + 2 * l);
-        c03.intoArray(c, c0 + 0 * ldc + 3 * l);
-        c10.intoArray(c, c0 + 1 * ldc + 0 * l);
-        c11.intoArray(c, c0 + 1 * ldc + 1 * l);
-        c12.intoArray(c, c0 + 1 * ldc + 2 * l);
-        c13.intoArray(c, c0 + 1 * ldc + 3 * l);
-        c20.intoArray(c, c0 + 2 * ldc + 0 * l);
-        c21.intoArray(c, c0 + 2 * ldc + 1 * l);
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + l);
+        c02.intoArray(c, c0 + 2 * l);
+        c03.intoArray(c, c0 + 3 * l);
+        c10.intoArray(c, c0 + ldc);
+        c11.intoArray(c, c0 + ldc + l);
+        c12.intoArray(c, c0 + ldc + 2 * l);
+        c13.intoArray(c, c0 + ldc + 3 * l);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c21.intoArray(c, c0 + 2 * ldc + l);
         c22.intoArray(c, c0 + 2 * ldc + 2 * l);
         c23.intoArray(c, c0 + 2 * ldc + 3 * l);
-        c30.intoArray(c, c0 + 3 * ldc + 0 * l);
-        c31.intoArray(c, c0 + 3 * ldc + 1 * l);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c31.intoArray(c, c0 + 3 * ldc + l);
         c32.intoArray(c, c0 + 3 * ldc + 2 * l);
         c33.intoArray(c, c0 + 3 * ldc + 3 * l);
-        c40.intoArray(c, c0 + 4 * ldc + 0 * l);
-        c41.intoArray(c, c0 + 4 * ldc + 1 * l);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c41.intoArray(c, c0 + 4 * ldc + l);
         c42.intoArray(c, c0 + 4 * ldc + 2 * l);
         c43.intoArray(c, c0 + 4 * ldc + 3 * l);
-        c50.intoArray(c, c0 + 5 * ldc + 0 * l);
-        c51.intoArray(c, c0 + 5 * ldc + 1 * l);
+        c50.intoArray(c, c0 + 5 * ldc);
+        c51.intoArray(c, c0 + 5 * ldc + l);
         c52.intoArray(c, c0 + 5 * ldc + 2 * l);
         c53.intoArray(c, c0 + 5 * ldc + 3 * l);
     }
