@@ -899,7 +899,7 @@ public abstract class KernelsContract {
                 // register tiles of vectorized kernels: several positions and channel groups, with remainders
                 {2, 130, 9, 9, 24, 3, 1, 1}, {1, 200, 10, 10, 40, 3, 2, 1}, {2, 64, 8, 8, 16, 3, 1, 1}, {1, 128, 6, 7, 33, 3, 1, 1},
                 {1, 256, 4, 4, 64, 1, 1, 0},
-                // rows of 16 outputs and more (the CPU's positions-in-lanes path): channel remainders, no padding, 5x5
+                // wider planes (CPU positions-in-lanes path, both tiles): partial last tiles, channel remainders, no padding, 5x5
                 {2, 70, 17, 18, 7, 3, 1, 1}, {1, 20, 18, 20, 4, 3, 1, 0}, {1, 3, 16, 33, 9, 5, 1, 2},
         };
         for (int[] sh : shapes) {
