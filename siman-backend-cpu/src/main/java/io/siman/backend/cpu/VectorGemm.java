@@ -80,7 +80,7 @@ final class VectorGemm implements MatMul {
                     for (int j = jb; j < jEnd; j += tile) {
                         int at = (j - jb) * K_BLOCK;
                         if (transposeB) {
-                            packTransposed(b, b0 + j * ldb, ldb, kLen, panels, at);
+                            packTransposed(b, b0 + j * ldb, ldb, kLen, tile, panels, at);
                         } else {
                             for (int kk = 0; kk < kLen; kk++) {
                                 System.arraycopy(b, b0 + kk * ldb + j, panels, at + kk * tile, tile);
@@ -107,11 +107,18 @@ final class VectorGemm implements MatMul {
                 }
             }
             int j = whole;
-            if (!transposeB) {
-                for (; j + lanes <= n; j += lanes) {
-                    for (int i = rowFrom; i < rowTo; i++) {
-                        tile1x1(kLen, a, a0 + i * aRow, aStep, b, b0 + j, ldb, c, cOff + i * ldc + j, acc);
-                    }
+            // columns past the last whole panel, a vector at a time (a transposed B's copied to a narrow panel)
+            for (; j + lanes <= n; j += lanes) {
+                float[] bp = b;
+                int bAt = b0 + j, ld = ldb;
+                if (transposeB) {
+                    packTransposed(b, b0 + j * ldb, ldb, kLen, lanes, panels, 0);
+                    bp = panels;
+                    bAt = 0;
+                    ld = lanes;
+                }
+                for (int i = rowFrom; i < rowTo; i++) {
+                    tile1x1(kLen, a, a0 + i * aRow, aStep, bp, bAt, ld, c, cOff + i * ldc + j, acc);
                 }
             }
             for (; j < n; j++) {
@@ -141,17 +148,16 @@ final class VectorGemm implements MatMul {
             ThreadLocal.withInitial(() -> new float[K_BLOCK * Math.max(N_BLOCK, 4 * lanes)]);
 
     /**
-     * {@code panel[to + kk * tile + jj] = bt[at + jj * ldb + kk]}: {@code tile} rows of a B given transposed become a panel
-     * of {@code tile} columns, by blocks of {@code lanes} steps of k so that the reads stay within a few cache lines.
+     * {@code panel[to + kk * width + jj] = bt[at + jj * ldb + kk]}: {@code width} rows of a B given transposed become a
+     * panel of {@code width} columns, by blocks of {@code lanes} steps of k so that the reads stay within a few cache lines.
      */
-    private static void packTransposed(float[] bt, int at, int ldb, int kLen, float[] panel, int to) {
-        int tile = 4 * lanes;
+    private static void packTransposed(float[] bt, int at, int ldb, int kLen, int width, float[] panel, int to) {
         for (int kb = 0; kb < kLen; kb += lanes) {
             int kEnd = Math.min(kLen, kb + lanes);
-            for (int jj = 0; jj < tile; jj++) {
+            for (int jj = 0; jj < width; jj++) {
                 int src = at + jj * ldb;
                 for (int kk = kb; kk < kEnd; kk++) {
-                    panel[to + kk * tile + jj] = bt[src + kk];
+                    panel[to + kk * width + jj] = bt[src + kk];
                 }
             }
         }

@@ -152,14 +152,10 @@ public final class BinaryConv2d extends LayerBase {
     }
 
     /**
-     * {@code y = fma(sum, extra[c], bias[c])} where {@code sum} is the convolution of {@code sign(x - threshold)}
-     * with the effective weights' bits; {@code extra} and {@code bias} may be null.
+     * {@code y = fma(sum, extra[c] * alpha[c], bias[c])} where {@code sum} is the convolution of
+     * {@code sign(x - threshold)} with the effective weights' bits; {@code extra}, {@code alpha} (multiplied in on the
+     * device) and {@code bias} may be null.
      */
-    private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, float[] bias, Tensor y) {
-        bitwiseConvolution(x, threshold, effectiveWeights, enc, extra, null, bias, y);
-    }
-
-    /** As above, with the scale multiplied by {@code alpha[c]} (on the device) when {@code alpha} is not null. */
     private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, Tensor alpha,
                                     float[] bias, Tensor y) {
         Tensor xBits = packedInput.get(DType.INT64, g.packedInputShape()), wBits = packedWeights.get(DType.INT64, g.packedWeightShape());
@@ -196,7 +192,7 @@ public final class BinaryConv2d extends LayerBase {
         k.rowMean(x, m);
         Folding.Affine affine = inferenceAffine(form);
         Tensor y = out.get(g.outputShape());
-        bitwiseConvolution(x, m, form.effective(), form.encoding(), affine.scale(), affine.bias(), y);
+        bitwiseConvolution(x, m, form.effective(), form.encoding(), affine.scale(), null, affine.bias(), y);
         return y;
     }
 
