@@ -1,7 +1,8 @@
 # Sourced by the project's scripts: Java 25, Maven options, and the system packages the project needs.
 SIMAN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export JAVA_HOME="${SIMAN_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | head -n 1 | grep -Eq '"(2[5-9]|[3-9][0-9])[."]'; then
+# the line of 'java -version' that names the version (JAVA_TOOL_OPTIONS puts a "Picked up ..." line before it)
+if [ ! -x "$JAVA_HOME/bin/java" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -Eq ' version "(2[5-9]|[3-9][0-9])[."]'; then
   echo "error: Java 25 is required and was not found at $JAVA_HOME (set SIMAN_JAVA_HOME to a Java 25 JDK)" >&2
   exit 1
 fi

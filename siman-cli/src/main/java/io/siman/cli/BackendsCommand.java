@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 
 /** {@code siman backends}: every backend found, whether it can run here, and which one is selected. */
 @Command(name = "backends", mixinStandardHelpOptions = true,
-        description = {"Lists the backends found on the class path: name, priority, availability, device and the reason when unavailable.",
+        description = {"Lists the backends found on the class path and which one is selected.",
+                "Per backend: name, priority, availability, device and the reason when unavailable.",
                 "The row marked selected is the one 'siman train' would use with the same options and environment."})
 final class BackendsCommand implements Callable<Integer> {
     @Mixin
@@ -33,7 +34,7 @@ final class BackendsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             BackendRegistry registry = siman.backends();
             String selected = siman.selection().name();
             List<Map<String, Object>> rows = new ArrayList<>();

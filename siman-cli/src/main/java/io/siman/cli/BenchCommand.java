@@ -27,8 +27,8 @@ import java.util.concurrent.Callable;
 
 /** {@code siman bench}: float simulation against the bitwise engine, side by side, on the same inputs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures, in one run and after warm-up, the float simulation and the bitwise engine of a model on the same inputs:",
-                "images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios.",
+        description = {"Measures the bitwise engine against the float simulation, or training steps with --train.",
+                "In one run and after warm-up, both run a model on the same inputs: images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios.",
                 "With --train: whole training steps (augmented batches of the dataset, forward, backward, update) of a zoo network."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model-file", paramLabel = "FILE", description = "A model written by 'siman export'.")
@@ -99,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             Path file = modelFile;
             Path tmp = null;
             try {
@@ -171,7 +171,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             TrainingBenchmark.Result r;
             try (ProgressBar bar = new ProgressBar(err, "training steps", quiet || json)) {
                 long[] step = {0};

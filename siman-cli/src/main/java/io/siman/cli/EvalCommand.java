@@ -1,17 +1,9 @@
 package io.siman.cli;
 
-import io.siman.api.Backend;
+import io.siman.models.EvaluationRun;
 import io.siman.models.Siman;
-import io.siman.models.data.Dataset;
-import io.siman.models.data.Datasets;
-import io.siman.models.io.Checkpoint;
-import io.siman.models.io.ModelExport;
-import io.siman.models.io.ModelFile;
-import io.siman.models.nets.Network;
 import io.siman.models.train.EvalResult;
 import io.siman.models.train.Evaluation;
-import io.siman.models.train.Models;
-import io.siman.models.train.TrainingConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,8 +19,8 @@ import java.util.concurrent.Callable;
 
 /** {@code siman eval}: accuracy of a checkpoint on a dataset's test split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluates on the test split of a dataset: a checkpoint as a float simulation (frozen bits),",
-                "or a model file bitwise (XNOR/AND and popcount)."})
+        description = {"Measures the test accuracy of a checkpoint (float simulation) or a model file (bitwise).",
+                "A checkpoint runs as a float simulation with its frozen bits; a model file runs bitwise (XNOR/AND and popcount)."})
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "FILE", description = "A checkpoint written by 'siman train' (float simulation).")
     Path checkpoint;
@@ -66,74 +58,49 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch < 1) {
-            throw new io.siman.api.SimanException("--batch must be positive, got " + batch);
-        }
         if ((checkpoint == null) == (modelFile == null)) {
             throw new io.siman.api.SimanException("give exactly one of --checkpoint and --model-file");
         }
-        Checkpoint ckpt = checkpoint != null ? Checkpoint.read(checkpoint) : null;
-        ModelFile mf = modelFile != null ? ModelFile.read(modelFile) : null;
+        if (compareCheckpoint != null && modelFile == null) {
+            throw new io.siman.api.SimanException("--compare-checkpoint goes with --model-file");
+        }
         Path source = checkpoint != null ? checkpoint : modelFile;
-        String name = dataset != null ? dataset
-                : ckpt != null ? TrainingConfig.fromMap(ckpt.config(), checkpoint.toString()).dataset() : mf.header().get("dataset");
-        Datasets.requireKnown(name);
-        Dataset data = Datasets.open(name, dataDir, Datasets.Split.TEST);
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
-            Backend backend = siman.backend();
-            try (Network net = ckpt != null ? Models.fromCheckpoint(backend, siman.binarizers(), ckpt, checkpoint)
-                    : ModelExport.load(backend, siman.binarizers(), mf, modelFile)) {
-                if (data.channels() != net.spec().inChannels() || data.height() != net.spec().inHeight()
-                        || data.width() != net.spec().inWidth() || data.classes() != net.spec().classes()) {
-                    throw new io.siman.api.SimanException(source + " was trained on " + net.spec().inChannels() + "x"
-                            + net.spec().inHeight() + "x" + net.spec().inWidth() + " images of " + net.spec().classes()
-                            + " classes; " + name + " has " + data.channels() + "x" + data.height() + "x" + data.width()
-                            + " images of " + data.classes());
-                }
-                String mode = ckpt != null ? "float" : net.bitwise() ? "bitwise" : "float";
-                int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
-                EvalResult r;
-                try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "evaluating", quiet || json)) {
-                    r = Evaluation.run(backend, net, data, Evaluation.range(n), batch, bar);
-                }
-                PrintWriter o = spec.commandLine().getOut();
-                Evaluation.Agreement agreement = null;
-                if (compareCheckpoint != null) {
-                    if (mf == null) {
-                        throw new io.siman.api.SimanException("--compare-checkpoint goes with --model-file");
-                    }
-                    try (Network reference = Models.fromCheckpoint(backend, siman.binarizers(), Checkpoint.read(compareCheckpoint), compareCheckpoint)) {
-                        agreement = Evaluation.agreement(backend, net, reference, data, Evaluation.range(n), batch);
-                    }
-                }
-                if (json) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("accuracy", r.accuracy());
-                    m.put("top5", r.top5());
-                    m.put("loss", r.loss());
-                    m.put("count", r.count());
-                    m.put("mode", mode);
-                    m.put("backend", backend.name());
-                    m.put("images_per_second", r.imagesPerSecond());
-                    m.put(ckpt != null ? "checkpoint" : "model_file", source.toString());
-                    m.put("dataset", name);
-                    if (agreement != null) {
-                        m.put("agreement", agreement.fraction());
-                        m.put("identical_logits", agreement.identicalLogits());
-                        m.put("max_abs_logit_difference", agreement.maxAbsDifference());
-                    }
-                    o.println(Json.write(m));
-                } else {
-                    o.println(String.format(Locale.ROOT, "%s on %s (%d images, %s, backend %s): accuracy %.2f%%, top-5 %.2f%%, loss %.4f, %.0f images/s",
-                            source, name, r.count(), mode.equals("bitwise") ? "bitwise" : "float simulation", backend.name(),
-                            100 * r.accuracy(), 100 * r.top5(), r.loss(), r.imagesPerSecond()));
-                    if (agreement != null) {
-                        o.println(String.format(Locale.ROOT, "agreement with %s (float simulation): %.2f%% of predictions, %d of %d logit rows identical, largest logit difference %.3g",
-                                compareCheckpoint, 100 * agreement.fraction(), agreement.identicalLogits(), agreement.count(), agreement.maxAbsDifference()));
-                    }
-                }
-                o.flush();
+        try (Siman siman = backendOption.open()) {
+            EvaluationRun.Result e;
+            try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "evaluating", quiet || json)) {
+                e = siman.evaluation(source).readAsModelFile(modelFile != null).dataset(dataset).dataDir(dataDir).limit(limit).batch(batch).progress(bar)
+                        .compareWith(compareCheckpoint).run();
             }
+            EvalResult r = e.result();
+            Evaluation.Agreement agreement = e.agreement();
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("accuracy", r.accuracy());
+                m.put("top5", r.top5());
+                m.put("loss", r.loss());
+                m.put("count", r.count());
+                m.put("mode", e.mode());
+                m.put("backend", e.backend());
+                m.put("images_per_second", r.imagesPerSecond());
+                m.put(e.checkpoint() ? "checkpoint" : "model_file", source.toString());
+                m.put("dataset", e.dataset());
+                if (agreement != null) {
+                    m.put("agreement", agreement.fraction());
+                    m.put("identical_logits", agreement.identicalLogits());
+                    m.put("max_abs_logit_difference", agreement.maxAbsDifference());
+                }
+                o.println(Json.write(m));
+            } else {
+                o.println(String.format(Locale.ROOT, "%s on %s (%d images, %s, backend %s): accuracy %.2f%%, top-5 %.2f%%, loss %.4f, %.0f images/s",
+                        source, e.dataset(), r.count(), e.mode().equals("bitwise") ? "bitwise" : "float simulation", e.backend(),
+                        100 * r.accuracy(), 100 * r.top5(), r.loss(), r.imagesPerSecond()));
+                if (agreement != null) {
+                    o.println(String.format(Locale.ROOT, "agreement with %s (float simulation): %.2f%% of predictions, %d of %d logit rows identical, largest logit difference %.3g",
+                            compareCheckpoint, 100 * agreement.fraction(), agreement.identicalLogits(), agreement.count(), agreement.maxAbsDifference()));
+                }
+            }
+            o.flush();
         }
         return 0;
     }

@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
 
 /** {@code siman export}: compiles a checkpoint into a deployable model with 1-bit binarized weights. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Compiles a checkpoint into a model file: binarized weights packed one bit each (64-bit words per output channel),",
-                "alpha and the following batch norm folded into one per-channel affine, full-precision layers as float32."})
+        description = {"Compiles a checkpoint into a model file with 1-bit weights for bitwise inference.",
+                "Binarized weights are packed one bit each (64-bit words per output channel), alpha and the following batch norm",
+                "are folded into one per-channel affine, and full-precision layers stay float32."})
 final class ExportCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by 'siman train'.")
     Path checkpoint;
@@ -37,11 +38,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             ModelExport.Result r;
             try (ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "exporting", json)) {
                 bar.update(0, 0, checkpoint.getFileName().toString());
-                r = ModelExport.export(siman.backend(), siman.binarizers(), checkpoint, out);
+                r = siman.export(checkpoint, out);
             }
             PrintWriter o = spec.commandLine().getOut();
             if (json) {

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 
 /** {@code siman inspect}: the latent weights and bits of a checkpoint's binarized layers. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Reports, per binarized layer of a checkpoint: the fit of its latent weights by a Laplacian and a Gaussian",
+        description = {"Reports on each binarized layer of a checkpoint: weight distributions, bits and their entropy.",
+                "Per layer: the fit of its latent weights by a Laplacian and a Gaussian",
                 "(log-likelihood per weight, the better one), kurtosis, the fraction of +1 bits and their entropy, the analytic",
                 "k*/n of the layer's weights and its entropy; with --compare, how many bits differ from another checkpoint;",
                 "a hash of all weights; with --histograms, one PNG per layer (histogram and both fitted densities)."})
@@ -54,7 +55,7 @@ final class InspectCommand implements Callable<Integer> {
         Checkpoint ckpt = Checkpoint.read(checkpoint);
         Checkpoint other = compare == null ? null : Checkpoint.read(compare);
         List<CheckpointInspection.Layer> layers;
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             layers = CheckpointInspection.inspect(siman.backend(), siman.binarizers(), ckpt, checkpoint, other, compare);
         }
         List<Path> written = new ArrayList<>();

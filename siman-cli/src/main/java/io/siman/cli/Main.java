@@ -29,8 +29,8 @@ public final class Main {
     }
 
     /**
-     * The command line's logging: SLF4J's simple binding (the library logs through the SLF4J API, the backends through
-     * System.Logger, routed to the same binding), to standard error, warnings only unless SIMAN_LOG_LEVEL says
+     * The command line's logging: SLF4J's simple binding (the library and the backends log through System.Logger,
+     * routed to it by slf4j-jdk-platform-logging; Spark logs through SLF4J), to standard error, warnings only unless SIMAN_LOG_LEVEL says
      * otherwise (trace, debug, info, warn, error, off). System properties given with SIMAN_JAVA_OPTS win.
      */
     static void configureLogging() {

@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 
 /** {@code siman plot}: PNG charts of one or more training runs. */
 @Command(name = "plot", mixinStandardHelpOptions = true,
-        description = {"Draws PNG charts of training runs from their metrics.jsonl: loss and accuracy per epoch (train and test),",
-                "learning rate, and training images per second. Several --run options put the runs on the same charts."})
+        description = {"Draws PNG charts of training runs from their metrics.jsonl files.",
+                "Loss and accuracy per epoch (train and test), learning rate, and training images per second. Several --run options put the runs on the same charts."})
 final class PlotCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "A run folder written by 'siman train' (repeatable).")
     List<Path> runs;

@@ -2,8 +2,8 @@ package io.siman.cli;
 
 import io.siman.models.Siman;
 import io.siman.models.data.Inputs;
+import io.siman.models.Classifier;
 import io.siman.models.inference.Predictor;
-import io.siman.models.nets.ModelSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +21,9 @@ import java.util.concurrent.Callable;
 
 /** {@code siman predict}: the top classes of images, with a model file run bitwise. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Classifies images with a model file, bitwise: an IDX images file, or PNG/JPEG files (a file or a folder),",
-                "converted to the model's input as its dataset's test images are. Prints the top classes with probabilities."})
+        description = {"Classifies images bitwise with a model file and prints the top classes with probabilities.",
+                "Takes an IDX images file, or PNG/JPEG files (a file or a folder), converted to the model's input as its",
+                "dataset's test images are."})
 final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model-file", required = true, paramLabel = "FILE", description = "A model written by 'siman export'.")
     Path modelFile;
@@ -53,14 +54,13 @@ final class PredictCommand implements Callable<Integer> {
         if (batch < 1 || top < 1) {
             throw new io.siman.api.SimanException("--batch and --top must be positive");
         }
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build();
-             Predictor predictor = Predictor.load(siman.backend(), siman.binarizers(), modelFile)) {
-            ModelSpec model = predictor.spec();
-            List<Inputs.Image> images = Inputs.load(input, predictor.header().get("dataset"), model.inChannels());
+        try (Siman siman = backendOption.open();
+             Classifier predictor = siman.load(modelFile)) {
+            List<Inputs.Image> images = Inputs.load(input, predictor.header().get("dataset"), predictor.inputChannels());
             if (limit > 0 && images.size() > limit) {
                 images = images.subList(0, limit);
             }
-            int classes = model.classes(), per = predictor.imageSize();
+            int classes = predictor.classNames().size(), per = predictor.inputSize();
             List<Object> out = new ArrayList<>();
             PrintWriter o = spec.commandLine().getOut();
             for (int from = 0; from < images.size(); from += batch) {

@@ -7,21 +7,33 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * The progress bar of long jobs: redrawn in place on a terminal (elapsed, ETA, loss, throughput); on
- * anything else only the per-epoch summary lines; nothing with {@code --quiet}.
+ * The progress of training: on a terminal a bar redrawn in place (elapsed, ETA, loss, throughput); on anything
+ * else (a log file, a pipe, CI) one plain line every {@link #LOG_INTERVAL_NANOS} with the same figures, so a log
+ * shows the job alive at least twice a minute; the per-epoch summary lines on both; nothing with {@code --quiet}.
  */
 final class Progress implements TrainingListener {
     private final PrintWriter out;
+    /** How often a progress line is written when the output is not a terminal. */
+    static final long LOG_INTERVAL_NANOS = 30_000_000_000L;
     private final boolean live;
     private final boolean quiet;
+    private long lastLine;
     private long epochStart;
     private int epochs;
     private long lastDraw;
 
+    private final long logInterval;
+
     Progress(PrintWriter out, boolean quiet) {
+        this(out, quiet, LOG_INTERVAL_NANOS);
+    }
+
+    /** With another interval between the plain progress lines (tests). */
+    Progress(PrintWriter out, boolean quiet, long logIntervalNanos) {
         this.out = out;
         this.quiet = quiet;
         this.live = !quiet && Terminal.isInteractive();
+        this.logInterval = logIntervalNanos;
     }
 
     @Override
@@ -29,20 +41,30 @@ final class Progress implements TrainingListener {
         this.epochs = epochs;
         epochStart = System.nanoTime();
         lastDraw = 0;
+        lastLine = epochStart;
     }
 
     @Override
     public void batchFinished(int epoch, int batch, int batches, double meanLoss, double imagesPerSecond) {
-        if (!live) {
+        if (quiet) {
             return;
         }
         long now = System.nanoTime();
+        double elapsed = (now - epochStart) / 1e9;
+        double eta = elapsed / (batch + 1) * (batches - batch - 1);
+        if (!live) {
+            if (now - lastLine >= logInterval && batch + 1 < batches) {
+                lastLine = now;
+                out.println(String.format(Locale.ROOT, "epoch %d/%d  step %d/%d  loss %.4f  %.0f img/s  %s elapsed, ETA %s",
+                        epoch + 1, epochs, batch + 1, batches, meanLoss, imagesPerSecond, clock(elapsed), clock(eta)));
+                out.flush();
+            }
+            return;
+        }
         if (now - lastDraw < 200_000_000L && batch + 1 < batches) {
             return;
         }
         lastDraw = now;
-        double elapsed = (now - epochStart) / 1e9;
-        double eta = elapsed / (batch + 1) * (batches - batch - 1);
         int width = 28, filled = (int) Math.round(width * (batch + 1) / (double) batches);
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
         out.print(String.format(Locale.ROOT, "\repoch %d/%d [%s] %d/%d  loss %.4f  %.0f img/s  %s elapsed, ETA %s   ",

@@ -29,8 +29,8 @@ import java.util.concurrent.Callable;
 
 /** {@code siman summary}: a network layer by layer, with bits, floats, memory and multiply-accumulates. */
 @Command(name = "summary", mixinStandardHelpOptions = true,
-        description = {"Describes a network layer by layer: type, output shape, parameters as bits and as 32-bit floats, memory,",
-                "binary and float multiply-accumulates per image; then totals, the float32-equivalent size and the compression ratio.",
+        description = {"Describes a network layer by layer: shapes, parameters, memory and multiply-accumulates.",
+                "Per layer: type, output shape, parameters as bits and as 32-bit floats, memory, binary and float multiply-accumulates per image; then totals, the float32-equivalent size and the compression ratio.",
                 "Give a zoo network (--model), a checkpoint or a model file."})
 final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", description = "A zoo network: " + "resnet20, resnet18, vgg-small, resnet18-imagenet, resnet34-imagenet.")
@@ -65,7 +65,7 @@ final class SummaryCommand implements Callable<Integer> {
         if (given != 1) {
             throw new SimanException("give exactly one of --model, --checkpoint and --model-file");
         }
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             ModelSummary summary;
             if (model != null) {
                 Zoo.requireKnown(model);

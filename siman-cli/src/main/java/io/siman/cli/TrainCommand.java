@@ -1,10 +1,7 @@
 package io.siman.cli;
 
-import io.siman.api.SimanException;
 import io.siman.models.Siman;
-import io.siman.models.data.Datasets;
-import io.siman.models.io.Checkpoint;
-import io.siman.models.nets.Zoo;
+import io.siman.models.TrainingRun;
 import io.siman.models.train.Trainer;
 import io.siman.models.train.TrainingConfig;
 import picocli.CommandLine;
@@ -16,12 +13,12 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code siman train}: trains a network of the zoo and keeps checkpoints and metrics in a folder. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Trains a network with SGD (momentum 0.9), cosine learning rate and the binarizer's weight-decay rule.",
+        description = {"Trains a network, binarized or full precision, on a dataset and writes checkpoints and metrics.",
+                "SGD with momentum, a cosine learning rate and the binarizer's weight-decay rule.",
                 "Writes OUT/metrics.jsonl (one line per epoch), OUT/last.ckpt (every epoch) and OUT/best.ckpt (best accuracy)."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
@@ -30,14 +27,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for checkpoints and metrics.")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from last.ckpt, with its stored configuration.")
-    boolean resume;
-
-    @Option(names = "--overwrite", description = "Start again in an --out that holds checkpoints.")
-    boolean overwrite;
-
-    @Option(names = "--quiet", description = "Print nothing but errors and the final result.")
-    boolean quiet;
+    @Mixin
+    TrainingRunOptions runOptions;
 
     @Mixin
     BackendOption backendOption;
@@ -47,15 +38,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (resume && overwrite) {
-            throw new SimanException("--resume and --overwrite contradict each other");
-        }
-        Trainer.checkOutput(out, resume, overwrite);
-        TrainingConfig config = resume ? resumedConfig() : training.config();
-        Zoo.requireKnown(config.model());
-        Datasets.requireKnown(config.dataset());
+        runOptions.checkOutput(out);
+        boolean resume = runOptions.resume, quiet = runOptions.quiet;
+        TrainingConfig config = resume ? TrainingRunOptions.storedConfig(out, training, spec.commandLine().getParseResult()) : training.config();
         PrintWriter o = spec.commandLine().getOut();
-        try (Siman siman = Siman.builder().backend(backendOption.backend).threads(backendOption.threads).build()) {
+        try (Siman siman = backendOption.open()) {
             siman.binarizer(config.binarizer());
             if (!quiet) {
                 o.println(String.format(Locale.ROOT, "%s %s: %s on %s, %d epochs, batch %d, lr %s, backend %s (%d threads) -> %s",
@@ -63,39 +50,14 @@ final class TrainCommand implements Callable<Integer> {
                         config.batch(), config.lr(), siman.selection().name(), siman.backend().threads(), out));
                 o.flush();
             }
-            Trainer trainer = new Trainer(siman.backend(), siman.binarizers(), config, training.dataDir, out,
-                    new Progress(o, quiet), RunInfo.record(siman.backend()));
-            Trainer.Result r = trainer.run(resume);
+            TrainingRun run = siman.training(config).dataDir(training.dataDir).listener(new Progress(o, quiet))
+                    .resume(resume).overwrite(runOptions.overwrite);
+            RunInfo.record(siman.backend()).forEach(run::record);
+            Trainer.Result r = run.run(out).detail();
             o.println(String.format(Locale.ROOT, "best test accuracy %.2f%% (epoch %d), final %.2f%%; %d parameters; checkpoints in %s",
                     100 * r.bestTestAcc(), r.bestEpoch() + 1, 100 * r.finalTestAcc(), r.parameters(), out));
             o.flush();
         }
         return 0;
-    }
-
-    /** The stored configuration, after checking that no option given now contradicts it. */
-    private TrainingConfig resumedConfig() {
-        Path last = out.resolve(Trainer.LAST);
-        Map<String, String> stored = Checkpoint.read(last).config();
-        CommandLine.ParseResult pr = spec.commandLine().getParseResult();
-        Map<String, String> given = training.asStrings();
-        for (Map.Entry<String, String> e : given.entrySet()) {
-            if (pr.hasMatchedOption("--" + e.getKey()) && !sameValue(e.getValue(), stored.get(e.getKey()))) {
-                throw new SimanException("--" + e.getKey() + " " + e.getValue() + " contradicts the run being resumed ("
-                        + e.getKey() + " = " + stored.get(e.getKey()) + " in " + last + ")");
-            }
-        }
-        return TrainingConfig.fromMap(stored, last.toString());
-    }
-
-    private static boolean sameValue(String a, String b) {
-        if (a.equals(b)) {
-            return true;
-        }
-        try {
-            return Double.parseDouble(a) == Double.parseDouble(b);
-        } catch (NumberFormatException | NullPointerException e) {
-            return false;
-        }
     }
 }

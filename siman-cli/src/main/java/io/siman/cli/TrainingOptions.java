@@ -15,42 +15,42 @@ import java.util.Map;
  * with the same defaults.
  */
 public final class TrainingOptions {
-    @Option(names = "--model", paramLabel = "NAME", defaultValue = "resnet20", description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = TrainingConfig.DEFAULT_MODEL, description = "Network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = Models.class)
     public String model;
 
-    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "fashion-mnist", description = "Dataset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = TrainingConfig.DEFAULT_DATASET, description = "Dataset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = DatasetNames.class)
     public String dataset;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")
     public Path dataDir;
 
-    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = "siman", description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = TrainingConfig.DEFAULT_BINARIZER, description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
     public String binarizer;
 
-    @Option(names = "--encoding", paramLabel = "ENC", defaultValue = "pm1", description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--encoding", paramLabel = "ENC", defaultValue = TrainingConfig.DEFAULT_ENCODING, description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")
     public String encoding;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "8", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "" + TrainingConfig.DEFAULT_EPOCHS, description = "Epochs (default: ${DEFAULT-VALUE}).")
     public int epochs;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + TrainingConfig.DEFAULT_BATCH, description = "Batch size (default: ${DEFAULT-VALUE}).")
     public int batch;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.1", description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "" + TrainingConfig.DEFAULT_LR, description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
     public double lr;
 
-    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "5e-4", description = "L2 weight decay of full-precision parameters (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "" + TrainingConfig.DEFAULT_WEIGHT_DECAY, description = "L2 weight decay of full-precision parameters (default: ${DEFAULT-VALUE}).")
     public double weightDecay;
 
     @Option(names = "--binarized-weight-decay", paramLabel = "WD", description = "Weight decay of binarized conv weights and alphas; default: 0 for siman, --weight-decay for the baselines.")
     public Double binarizedWeightDecay;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "Linear warm-up epochs before the cosine decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "" + TrainingConfig.DEFAULT_WARMUP, description = "Linear warm-up epochs before the cosine decay (default: ${DEFAULT-VALUE}).")
     public int warmup;
 
-    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "123", description = "Random seed of initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "" + TrainingConfig.DEFAULT_SEED, description = "Random seed of initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
     public long seed;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Use only the first N training images (0: all).")
@@ -60,10 +60,11 @@ public final class TrainingOptions {
             description = "Hold out N training images to choose best.ckpt (0: choose by test accuracy, the paper's protocol).")
     public int valSplit;
 
-    /** The configuration these options describe (momentum 0.9, as the method prescribes). */
+    /** The configuration these options describe (SGD's momentum is the method's, {@link TrainingConfig#DEFAULT_MOMENTUM}). */
     public TrainingConfig config() {
-        TrainingConfig config = new TrainingConfig(model, dataset, binarizer, Encoding.fromId(encoding),
-                epochs, batch, lr, 0.9, weightDecay, binarizedWeightDecay, warmup, seed, limit, valSplit);
+        TrainingConfig config = TrainingConfig.builder().model(model).dataset(dataset).binarizer(binarizer)
+                .encoding(Encoding.fromId(encoding)).epochs(epochs).batch(batch).lr(lr).weightDecay(weightDecay)
+                .binarizedWeightDecay(binarizedWeightDecay).warmup(warmup).seed(seed).limit(limit).valSplit(valSplit).build();
         Zoo.requireKnown(config.model());
         Datasets.requireKnown(config.dataset());
         return config;

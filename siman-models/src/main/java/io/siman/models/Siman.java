@@ -1,82 +1,129 @@
 package io.siman.models;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
-import com.google.inject.Key;
-import com.google.inject.ProvisionException;
 import io.siman.api.Backend;
 import io.siman.api.BackendOptions;
 import io.siman.api.BackendRegistry;
 import io.siman.api.Binarizer;
 import io.siman.api.BinarizerRegistry;
-import io.siman.api.SimanException;
+import io.siman.api.NamedServices;
+import io.siman.models.io.ModelExport;
+import io.siman.models.train.TrainingConfig;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The entry point for applications that embed SiMaN-J; no Guice knowledge needed.
+ * The entry point for applications that embed SiMaN-J: choose a backend, then train, evaluate, export and
+ * classify with one call each. No dependency-injection container is needed; applications that compose with
+ * Guice install {@code io.siman.guice.SimanModule} (module {@code siman-guice}), which provides a {@code Siman}.
  *
  * <pre>{@code
  * try (Siman siman = Siman.builder().backend("cpu").threads(2).build()) {
- *     Backend backend = siman.backend();
- *     Binarizer binarizer = siman.binarizer("siman");
+ *     siman.train(TrainingConfig.builder().epochs(2).build(), Path.of("run"));
+ *     siman.export(Path.of("run/best.ckpt"), Path.of("r20.siman"));
+ *     try (Classifier classifier = siman.load(Path.of("r20.siman"))) {
+ *         Classifier.Prediction p = classifier.predict(ImageIO.read(new File("shirt.png")));
+ *     }
  * }
  * }</pre>
  *
  * The backend is chosen by the selection order of {@link BackendRegistry}: the name given to
  * {@link Builder#backend}, then {@code -Dsiman.backend}, then {@code SIMAN_BACKEND}, then priority.
- * It is created on first use and closed by {@link #close()}.
+ * It is created on first use and closed by {@link #close()}; everything the verbs return that holds device
+ * memory ({@link Classifier}) must be closed before.
  */
 public final class Siman implements AutoCloseable {
-    private final Injector injector;
+    private final BackendRegistry backends;
+    private final String explicitBackend;
+    private final BackendOptions options;
+    private final BinarizerRegistry binarizers;
+    private BackendRegistry.Selection selection;
     private Backend backend;
 
-    private Siman(Injector injector) {
-        this.injector = injector;
+    private Siman(BackendRegistry backends, String explicitBackend, BackendOptions options, BinarizerRegistry binarizers) {
+        this.backends = backends;
+        this.explicitBackend = explicitBackend;
+        this.options = options;
+        this.binarizers = binarizers;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * A facade over parts assembled elsewhere (a dependency-injection container): the backends found, the name the
+     * caller gave (null: the rest of the selection order), the options the backend is created with, the binarizers.
+     */
+    public static Siman of(BackendRegistry backends, String explicitBackend, BackendOptions options, BinarizerRegistry binarizers) {
+        return new Siman(backends, explicitBackend, options, binarizers);
+    }
+
     /** Every backend on the path, with probes. */
     public BackendRegistry backends() {
-        return get(BackendRegistry.class);
+        return backends;
     }
 
     /** The selected backend's provider, probe and how it was chosen (without creating it). */
-    public BackendRegistry.Selection selection() {
-        return get(BackendRegistry.Selection.class);
+    public synchronized BackendRegistry.Selection selection() {
+        if (selection == null) {
+            selection = backends.select(explicitBackend);
+        }
+        return selection;
     }
 
     /** The selected backend, created on first call. */
     public synchronized Backend backend() {
         if (backend == null) {
-            backend = get(Backend.class);
+            backend = selection().provider().create(options);
         }
         return backend;
     }
 
     public BinarizerRegistry binarizers() {
-        return get(BinarizerRegistry.class);
+        return binarizers;
     }
 
     public Binarizer binarizer(String name) {
-        return binarizers().get(name);
+        return binarizers.get(name);
     }
 
-    /** Unwraps Guice's wrapping so callers see SiMaN-J's own one-line errors. */
-    private <T> T get(Class<T> type) {
-        try {
-            return injector.getInstance(Key.get(type));
-        } catch (ProvisionException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof SimanException s) {
-                    throw s;
-                }
-            }
-            throw e;
-        }
+    // ---------------------------------------------------------------- verbs
+
+    /**
+     * Trains as {@code siman train} does into the folder {@code out} (which must hold no checkpoints), with the
+     * dataset at its standard location and no progress output. {@link #training} sets the rest.
+     */
+    public TrainingRun.Result train(TrainingConfig config, Path out) {
+        return training(config).run(out);
+    }
+
+    /** A training run to configure (data folder, progress, resume, overwrite) before {@link TrainingRun#run}. */
+    public TrainingRun training(TrainingConfig config) {
+        return new TrainingRun(this, config);
+    }
+
+    /**
+     * Evaluates a checkpoint (as a float simulation, with its frozen bits) or a model file (bitwise) on the test
+     * split of its dataset. {@link #evaluation} sets the dataset folder, a limit, the batch and progress.
+     */
+    public EvaluationRun.Result evaluate(Path checkpointOrModelFile) {
+        return evaluation(checkpointOrModelFile).run();
+    }
+
+    /** An evaluation to configure before {@link EvaluationRun#run}. */
+    public EvaluationRun evaluation(Path checkpointOrModelFile) {
+        return new EvaluationRun(this, checkpointOrModelFile);
+    }
+
+    /** Compiles a checkpoint into a model file with 1-bit weights (docs/model-format.md). */
+    public ModelExport.Result export(Path checkpoint, Path modelFile) {
+        return ModelExport.export(backend(), binarizers, checkpoint, modelFile);
+    }
+
+    /** Loads a model file to classify bitwise; close the classifier before this facade. */
+    public Classifier load(Path modelFile) {
+        return Classifier.load(backend(), binarizers, modelFile);
     }
 
     @Override
@@ -109,6 +156,7 @@ public final class Siman implements AutoCloseable {
             return this;
         }
 
+        /** Backend settings (for example {@code cpu.vectorize=false}); see docs/backends.md. */
         public Builder properties(Map<String, String> properties) {
             this.properties = Map.copyOf(properties);
             return this;
@@ -120,21 +168,14 @@ public final class Siman implements AutoCloseable {
             return this;
         }
 
+        /** Discovers backends and binarizers (two binarizers or backends of one name are an error here). */
         public Siman build() {
             ClassLoader cl = loader != null ? loader : Thread.currentThread().getContextClassLoader();
             if (cl == null) {
                 cl = Siman.class.getClassLoader();
             }
-            try {
-                return new Siman(Guice.createInjector(new SimanModule(backend, new BackendOptions(threads, properties), cl)));
-            } catch (com.google.inject.CreationException e) {
-                for (Throwable t = e; t != null; t = t.getCause()) {
-                    if (t instanceof SimanException s) {
-                        throw s;
-                    }
-                }
-                throw e;
-            }
+            return new Siman(BackendRegistry.discover(cl), backend, new BackendOptions(threads, properties),
+                    new BinarizerRegistry(NamedServices.load(Binarizer.class, cl)));
         }
     }
 }

@@ -256,4 +256,26 @@ class DataTest {
         e = assertThrows(InvalidDataException.class, () -> Datasets.open("cifar10", null, Datasets.Split.TRAIN));
         assertEquals("cifar10 has no default location: pass --data-dir", e.getMessage());
     }
+
+    /** The preprocessing a model file stores is the dataset's, spelled out, and converts a picture as the dataset's test images are. */
+    @Test
+    void aStoredPreprocessingConvertsPicturesAsTheDatasetDoes() {
+        assertEquals("mean=0.286;std=0.353;image=28;input=32", io.siman.models.data.Inputs.describe("fashion-mnist"));
+        assertEquals("mean=0.4914,0.4822,0.4465;std=0.2023,0.1994,0.201;image=32;input=32", io.siman.models.data.Inputs.describe("cifar10"));
+        BufferedImage grey = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] raw = new byte[28 * 28];
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (byte) rnd.nextInt(256);
+            grey.getRaster().setSample(i % 28, i / 28, 0, raw[i] & 0xff);
+        }
+        float[] expected = new float[32 * 32];
+        Preprocessing.FASHION_MNIST.apply(raw, 0, 1, 28, 28, null, expected, 0);
+        assertArrayEquals(expected, io.siman.models.data.Inputs.convert(grey, io.siman.models.data.Inputs.describe("fashion-mnist"), 1));
+        InvalidDataException e = assertThrows(InvalidDataException.class,
+                () -> io.siman.models.data.Inputs.convert(grey, "mean=0.5;std=NaN;image=28;input=32", 1));
+        assertTrue(e.getMessage().startsWith("bad preprocessing description 'mean=0.5;std=NaN;image=28;input=32'"), e.getMessage());
+        assertThrows(InvalidDataException.class, () -> io.siman.models.data.Inputs.convert(grey, "mean=0.5;std=0.5;image=28;input=99999", 1));
+        assertThrows(InvalidDataException.class, () -> io.siman.models.data.Inputs.convert(grey, "garbage", 1));
+    }
 }

@@ -1,7 +1,9 @@
 package io.siman.spark;
 
 import io.siman.api.SimanException;
+import io.siman.cli.BackendOption;
 import io.siman.cli.TrainingOptions;
+import io.siman.cli.TrainingRunOptions;
 import io.siman.models.Siman;
 import io.siman.models.train.EpochMetrics;
 import io.siman.models.train.Trainer;
@@ -107,8 +109,10 @@ public final class SparkCommand implements Callable<Integer> {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Trains like 'siman train', data-parallel: --workers Spark tasks each train --sync-steps steps on their",
-                    "shard from the same weights, then the driver averages weights, alphas, batch-norm statistics and velocities.",
+            description = {"Trains like 'siman train', data-parallel on Spark, with every option of 'siman train'.",
+                    "--workers Spark tasks each train --sync-steps steps on their shard from the same weights, then the driver",
+                    "averages weights, alphas, batch-norm statistics and velocities. --backend and --threads choose each worker's",
+                    "backend (default: cpu) and threads (default: -Dsiman.spark.threads, else 1); the driver evaluates on the same backend.",
                     "The dataset folder must be readable at the same path on every executor."})
     static final class Train implements Callable<Integer> {
         @Mixin
@@ -126,8 +130,11 @@ public final class SparkCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for checkpoints and metrics.")
         Path out;
 
-        @Option(names = "--overwrite", description = "Start again in an --out that holds checkpoints.")
-        boolean overwrite;
+        @Mixin
+        TrainingRunOptions runOptions;
+
+        @Mixin
+        BackendOption backendOption;
 
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -135,19 +142,24 @@ public final class SparkCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            TrainingConfig config = training.config();
+            runOptions.checkOutput(out);
+            TrainingConfig config = runOptions.resume ? TrainingRunOptions.storedConfig(out, training, spec.commandLine().getParseResult())
+                    : training.config();
+            String workerBackend = backendOption.backend != null ? backendOption.backend : "cpu";
             SparkTraining.Options options = new SparkTraining.Options(config,
-                    training.dataDir == null ? null : training.dataDir.toAbsolutePath().toString(), out, workers, syncSteps);
-            Trainer.checkOutput(out, false, overwrite);
+                    training.dataDir == null ? null : training.dataDir.toAbsolutePath().toString(), out, workers, syncSteps,
+                    runOptions.resume, workerBackend, backendOption.threads);
             SparkSession spark = SparkSessions.start(master.resolved(), "siman spark train");
-            try (Siman driver = Siman.builder().backend("cpu").build()) {
-                o.println(String.format(Locale.ROOT, "training %s: %s on %s, %d epochs, batch %d (%d per worker), %d workers averaging every %d steps, master %s -> %s",
-                        config.model(), config.binarizer(), config.dataset(), config.epochs(), config.batch(), config.batch() / workers, workers, syncSteps,
-                        spark.sparkContext().master(), out));
-                o.flush();
+            try (Siman driver = Siman.builder().backend(workerBackend).threads(backendOption.threads).build()) {
+                if (!runOptions.quiet) {
+                    o.println(String.format(Locale.ROOT, "%s %s: %s on %s, %d epochs, batch %d (%d per worker), %d workers averaging every %d steps, master %s -> %s",
+                            runOptions.resume ? "resuming" : "training", config.model(), config.binarizer(), config.dataset(), config.epochs(),
+                            config.batch(), config.batch() / workers, workers, syncSteps, spark.sparkContext().master(), out));
+                    o.flush();
+                }
                 Map<String, String> run = new LinkedHashMap<>();
                 run.put("command", "siman spark train");
-                SparkTraining.Result r = SparkTraining.run(spark, driver, options, new TrainingListener() {
+                SparkTraining.Result r = SparkTraining.run(spark, driver, options, runOptions.quiet ? TrainingListener.NONE : new TrainingListener() {
                     @Override
                     public void epochFinished(EpochMetrics m) {
                         o.println(String.format(Locale.ROOT, "epoch %d/%d: train loss %.4f, train acc %.4f, test acc %.4f, %.0f images/s",

@@ -46,9 +46,21 @@ public final class SparkTraining {
      * @param dataDir   the dataset's folder, as every executor sees it (null: the dataset's standard location)
      * @param workers   Spark tasks per round (one shard each)
      * @param syncSteps training steps of each worker between two averagings
+     * @param resume    continue the run in {@code out} from its {@code last.ckpt} (the configuration must be the stored one)
+     * @param workerBackend the backend each worker trains on (null: the selection order on the executor)
+     * @param workerThreads threads of each worker's backend (0: {@code -Dsiman.spark.threads}, else 1)
      */
-    public record Options(TrainingConfig config, String dataDir, Path out, int workers, int syncSteps) {
+    public record Options(TrainingConfig config, String dataDir, Path out, int workers, int syncSteps, boolean resume,
+                          String workerBackend, int workerThreads) {
+        /** A new run whose workers use the {@code cpu} backend with the executors' default thread count. */
+        public Options(TrainingConfig config, String dataDir, Path out, int workers, int syncSteps) {
+            this(config, dataDir, out, workers, syncSteps, false, "cpu", 0);
+        }
+
         public Options {
+            if (workerThreads < 0) {
+                throw new SimanException("--threads must not be negative, got " + workerThreads);
+            }
             if (workers < 1) {
                 throw new SimanException("--workers must be at least 1, got " + workers);
             }
@@ -130,8 +142,25 @@ public final class SparkTraining {
             Map<String, Checkpoint.StoredTensor> state = Models.snapshot(driver.backend(), net, velocities.velocities());
             List<EpochMetrics> history = new ArrayList<>();
             double best = -1;
-            int bestEpoch = -1, step = 0, rounds = 0;
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            int bestEpoch = -1, step = 0, rounds = 0, start = 0;
+            if (o.resume()) {
+                Path lastFile = o.out().resolve(Trainer.LAST);
+                Checkpoint ckpt = Checkpoint.read(lastFile);
+                if (!TrainingConfig.fromMap(ckpt.config(), lastFile.toString()).equals(config)) {
+                    throw new SimanException(lastFile + " was trained with a different configuration");
+                }
+                if (ckpt.run().get("spark-workers") == null) {
+                    throw new SimanException(lastFile + " was not written by 'siman spark train'; resume it with 'siman train --resume'");
+                }
+                Models.restore(driver.backend(), net, velocities.velocities(), ckpt, lastFile); // checks every tensor
+                state = Models.snapshot(driver.backend(), net, velocities.velocities());
+                start = Integer.parseInt(ckpt.state().get("epoch")) + 1;
+                best = Double.parseDouble(ckpt.state().get("best-test-acc"));
+                bestEpoch = Integer.parseInt(ckpt.state().get("best-epoch"));
+                step = Integer.parseInt(ckpt.state().get("step"));
+                history.addAll(Trainer.readMetrics(o.out(), start));
+            }
+            for (int epoch = start; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 double lr = config.learningRate(epoch);
                 int longest = WorkerRound.shard(config, n, epoch, 0, o.workers()).length;
@@ -143,7 +172,8 @@ public final class SparkTraining {
                 for (int r = 0; r < epochRounds; r++) {
                     List<WorkerRound.Task> tasks = new ArrayList<>();
                     for (int w = 0; w < o.workers(); w++) {
-                        tasks.add(new WorkerRound.Task(configMap, o.dataDir(), n, epoch, r, w, o.workers(), o.syncSteps(), lr));
+                        tasks.add(new WorkerRound.Task(configMap, o.dataDir(), n, epoch, r, w, o.workers(), o.syncSteps(), lr,
+                                o.workerBackend(), o.workerThreads()));
                     }
                     Broadcast<byte[]> shared = jsc.broadcast(StateCodec.encode(state));
                     List<WorkerRound.Outcome> outcomes;
@@ -201,6 +231,9 @@ public final class SparkTraining {
                         epochRounds, o.workers(), String.format(java.util.Locale.ROOT, "%.4f", m.trainLoss()),
                         String.format(java.util.Locale.ROOT, "%.4f", m.testAcc()));
                 listener.epochFinished(m);
+            }
+            if (history.isEmpty()) {
+                throw new SimanException(o.out() + ": no epoch was trained or recorded");
             }
             EpochMetrics last = history.get(history.size() - 1);
             return new Result(history, best, bestEpoch, last.testAcc(), rounds);

@@ -30,7 +30,7 @@ final class WorkerRound {
 
     /** What the driver sends: the configuration as stored in checkpoints, and where in the epoch this round is. */
     record Task(Map<String, String> config, String dataDir, int trainImages, int epoch, int round, int worker, int workers,
-                int syncSteps, double lr) implements Serializable {
+                int syncSteps, double lr, String backend, int threads) implements Serializable {
     }
 
     /** What a worker returns; {@code state} is null when its shard had no batch left in this round. */
@@ -62,7 +62,7 @@ final class WorkerRound {
         int[] slice = Arrays.copyOfRange(shard, from, Math.min(shard.length, from + t.syncSteps() * batch));
         Dataset train = ExecutorResources.trainingSet(config.dataset(), t.dataDir());
         int[] input = {train.channels(), train.height(), train.width()};
-        try (Siman siman = Siman.builder().backend("cpu").threads(ExecutorResources.threads()).build();
+        try (Siman siman = Siman.builder().backend(t.backend()).threads(t.threads() > 0 ? t.threads() : ExecutorResources.threads()).build();
              Network net = Models.build(siman.backend(), siman.binarizers(), config, input, train.classes());
              TrainingStep step = new TrainingStep(siman.backend(), net, siman.binarizer(config.binarizer()), config.momentum(),
                      config.weightDecay(), config.binarizedWeightDecay());

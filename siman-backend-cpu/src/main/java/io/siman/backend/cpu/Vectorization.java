@@ -24,7 +24,8 @@ final class Vectorization {
             return Gemm.INSTANCE;
         }
         if (!moduleAvailable()) {
-            LOG.log(System.Logger.Level.INFO, "jdk.incubator.vector is not in the boot layer (add --add-modules jdk.incubator.vector): using plain-Java kernels");
+            // DEBUG: an embedder's console stays quiet by default; docs/embedding.md says what the flag does
+            LOG.log(System.Logger.Level.DEBUG, "jdk.incubator.vector is not in the boot layer (add --add-modules jdk.incubator.vector): using plain-Java kernels");
             return Gemm.INSTANCE;
         }
         return VectorGemm.INSTANCE;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -73,6 +74,102 @@ public final class Inputs {
         return dataset.equals("cifar10") ? 32 : 28;
     }
 
+    /**
+     * How a picture becomes a network input for a dataset, in the compact form a model file's header stores
+     * ({@code preprocessing=mean=0.286;std=0.353;image=28;input=32}): per-channel mean and standard deviation of
+     * the [0, 1] values, the side pictures are resized to, and the side of the zero-padded input.
+     */
+    public static String describe(String dataset) {
+        Datasets.requireKnown(dataset);
+        if (dataset.equals("imagenet")) {
+            return "mean=0.485,0.456,0.406;std=0.229,0.224,0.225;image=" + ImageFolder.SIZE + ";input=" + ImageFolder.SIZE;
+        }
+        Preprocessing p = preprocessing(dataset);
+        return "mean=" + join(p.mean()) + ";std=" + join(p.std()) + ";image=" + rawSize(dataset) + ";input=" + p.outSize();
+    }
+
+    private static String join(float[] v) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < v.length; i++) {
+            b.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return b.toString();
+    }
+
+    /**
+     * Converts a picture as {@link #describe} says ({@code description} from a model file's header), resized with
+     * bilinear interpolation, grey by the luma weights when {@code channels} is 1. ImageNet pictures take the
+     * resize-and-centre-crop of the ImageNet reader.
+     */
+    public static float[] convert(BufferedImage img, String description, int channels) {
+        Map<String, String> parts = new java.util.HashMap<>();
+        for (String part : description.split(";")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                parts.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+            }
+        }
+        try {
+            float[] mean = floats(parts.get("mean")), std = floats(parts.get("std"));
+            int image = Integer.parseInt(parts.getOrDefault("image", "")), input = Integer.parseInt(parts.getOrDefault("input", ""));
+            if (mean.length != channels || std.length != channels || image < 1 || input < image || input > 4096) {
+                throw new NumberFormatException("sizes do not fit " + channels + " channels");
+            }
+            for (float s : std) {
+                if (!(s > 0)) {
+                    throw new NumberFormatException("a standard deviation must be positive");
+                }
+            }
+            if (image == ImageFolder.SIZE && input == ImageFolder.SIZE && channels == 3) {
+                float[] v = new float[3 * ImageFolder.SIZE * ImageFolder.SIZE];
+                ImageFolder.writeImage(img, null, v, 0);
+                return v;
+            }
+            byte[] raw = raw(img, image, channels);
+            float[] v = new float[channels * input * input];
+            new Preprocessing(mean, std, input, 0, false).apply(raw, 0, channels, image, image, null, v, 0);
+            return v;
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new InvalidDataException("bad preprocessing description '" + description + "' (" + e.getMessage() + ")");
+        }
+    }
+
+    private static float[] floats(String csv) {
+        String[] p = csv.split(",");
+        float[] v = new float[p.length];
+        for (int i = 0; i < p.length; i++) {
+            v[i] = Float.parseFloat(p[i]);
+            if (!(v[i] > -10 && v[i] < 10) || Float.isNaN(v[i])) {
+                throw new NumberFormatException("value out of range: " + p[i]);
+            }
+        }
+        return v;
+    }
+
+    /** The picture resized to {@code size} x {@code size}, as bytes [channels, size, size]. */
+    private static byte[] raw(BufferedImage img, int size, int channels) {
+        BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, size, size, null);
+        g.dispose();
+        byte[] raw = new byte[channels * size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = scaled.getRGB(x, y);
+                int r = rgb >> 16 & 0xff, gr = rgb >> 8 & 0xff, b = rgb & 0xff;
+                if (channels == 1) {
+                    raw[y * size + x] = (byte) Math.round(0.299 * r + 0.587 * gr + 0.114 * b);
+                } else {
+                    raw[y * size + x] = (byte) r;
+                    raw[size * size + y * size + x] = (byte) gr;
+                    raw[2 * size * size + y * size + x] = (byte) b;
+                }
+            }
+        }
+        return raw;
+    }
+
     /** A CIFAR-10 binary batch file ({@code data_batch_N.bin}, {@code test_batch.bin}): its labels are ignored. */
     private static List<Image> cifar(Path file, String dataset, int channels) {
         if (!dataset.equals("cifar10") || channels != 3) {
@@ -123,34 +220,6 @@ public final class Inputs {
     }
 
     private static Image picture(String name, BufferedImage img, String dataset, int channels) {
-        if (dataset.equals("imagenet")) {
-            float[] v = new float[3 * ImageFolder.SIZE * ImageFolder.SIZE];
-            ImageFolder.writeImage(img, null, v, 0);
-            return new Image(name, v);
-        }
-        Preprocessing prep = preprocessing(dataset);
-        int size = rawSize(dataset);
-        BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = scaled.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, size, size, null);
-        g.dispose();
-        byte[] raw = new byte[channels * size * size];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int rgb = scaled.getRGB(x, y);
-                int r = rgb >> 16 & 0xff, gr = rgb >> 8 & 0xff, b = rgb & 0xff;
-                if (channels == 1) {
-                    raw[y * size + x] = (byte) Math.round(0.299 * r + 0.587 * gr + 0.114 * b);
-                } else {
-                    raw[y * size + x] = (byte) r;
-                    raw[size * size + y * size + x] = (byte) gr;
-                    raw[2 * size * size + y * size + x] = (byte) b;
-                }
-            }
-        }
-        float[] v = new float[channels * prep.outSize() * prep.outSize()];
-        prep.apply(raw, 0, channels, size, size, null, v, 0);
-        return new Image(name, v);
+        return new Image(name, convert(img, describe(dataset), channels));
     }
 }

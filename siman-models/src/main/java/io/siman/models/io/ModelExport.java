@@ -90,6 +90,7 @@ public final class ModelExport {
             h.put("classes", Integer.toString(spec.classes()));
             h.put("class-names", ckpt.state().getOrDefault("class-names", ""));
             h.put("dataset", config.dataset());
+            h.put("preprocessing", io.siman.models.data.Inputs.describe(config.dataset()));
             h.put("bitwise-layers", Integer.toString(layers));
             h.put("source-checkpoint", checkpoint.getFileName().toString());
             h.put("source-checkpoint-sha256", ckpt.sha256());

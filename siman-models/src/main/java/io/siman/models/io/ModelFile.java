@@ -14,7 +14,7 @@ import java.util.Map;
  * {@code Ci*kh*kw} bits in PyTorch's weight order, padded to whole 64-bit words).
  */
 public final class ModelFile {
-    static final String MAGIC = "SIMANMDL";
+    public static final String MAGIC = "SIMANMDL";
     public static final int VERSION = 1;
     private static final String KIND = "model file";
 

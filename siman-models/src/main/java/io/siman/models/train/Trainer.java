@@ -32,7 +32,9 @@ import java.util.Map;
  * shuffling and augmentation are derived from (seed, epoch, batch).
  */
 public final class Trainer {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
+    // System.Logger: no logging dependency for embedders, and silent at its default level (progress reaches
+    // callers through the TrainingListener; these lines are for logs an application routes elsewhere)
+    private static final System.Logger LOG = System.getLogger(Trainer.class.getName());
     public static final String LAST = "last.ckpt";
     public static final String BEST = "best.ckpt";
     public static final String METRICS = "metrics.jsonl";
@@ -94,11 +96,29 @@ public final class Trainer {
         }
     }
 
+    private Dataset givenTrain, givenTest;
+
+    /**
+     * Trains on these datasets (for example {@link io.siman.models.data.InMemoryDataset}s) instead of the files of
+     * the configuration's dataset; its name stays the run's label. Test images must have the training images' shape.
+     */
+    public Trainer withData(Dataset train, Dataset test) {
+        if (train.channels() != test.channels() || train.height() != test.height() || train.width() != test.width()
+                || train.classes() != test.classes()) {
+            throw new SimanException("the test set's images (" + test.channels() + "x" + test.height() + "x" + test.width() + ", "
+                    + test.classes() + " classes) do not match the training set's (" + train.channels() + "x" + train.height() + "x"
+                    + train.width() + ", " + train.classes() + " classes)");
+        }
+        this.givenTrain = train;
+        this.givenTest = test;
+        return this;
+    }
+
     /** Runs all remaining epochs; with {@code resume}, continues from {@code OUT/last.ckpt}. */
     public Result run(boolean resume) {
         Binarizer binarizer = binarizers.get(config.binarizer());
-        Dataset train = Datasets.open(config.dataset(), dataDir, Datasets.Split.TRAIN);
-        Dataset test = Datasets.open(config.dataset(), dataDir, Datasets.Split.TEST);
+        Dataset train = givenTrain != null ? givenTrain : Datasets.open(config.dataset(), dataDir, Datasets.Split.TRAIN);
+        Dataset test = givenTest != null ? givenTest : Datasets.open(config.dataset(), dataDir, Datasets.Split.TEST);
         int n = config.limit() > 0 ? Math.min(config.limit(), train.size()) : train.size();
         if (config.valSplit() >= n - 1) {
             throw new SimanException("--val-split " + config.valSplit() + " leaves no training images out of " + n);
@@ -121,7 +141,7 @@ public final class Trainer {
             double best = -1, bestTest = -1;
             if (resume) {
                 Path last = out.resolve(LAST);
-                LOG.info("resuming {} from {}", out, last);
+                LOG.log(System.Logger.Level.DEBUG, "resuming {0} from {1}", out, last);
                 Checkpoint ckpt = Checkpoint.read(last);
                 TrainingConfig stored = TrainingConfig.fromMap(ckpt.config(), last.toString());
                 if (!stored.equals(config)) {
@@ -133,7 +153,7 @@ public final class Trainer {
                 bestTest = Double.parseDouble(ckpt.state().get("best-test-acc"));
                 bestEpoch = Integer.parseInt(ckpt.state().get("best-epoch"));
                 step = Integer.parseInt(ckpt.state().get("step"));
-                history.addAll(readMetrics(start));
+                history.addAll(readMetrics(out, start));
             }
             for (int epoch = start; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
@@ -194,9 +214,9 @@ public final class Trainer {
                     ckpt.write(out.resolve(BEST));
                 }
                 ckpt.write(out.resolve(LAST));
-                LOG.info("{} epoch {}/{}: train loss {} acc {}, test acc {}, {} images/s{}", out, epoch + 1, config.epochs(),
-                        String.format(java.util.Locale.ROOT, "%.4f", m.trainLoss()), String.format(java.util.Locale.ROOT, "%.4f", m.trainAcc()),
-                        String.format(java.util.Locale.ROOT, "%.4f", m.testAcc()), Math.round(m.imagesPerSecond()), isBest ? ", best so far" : "");
+                LOG.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT,
+                        "%s epoch %d/%d: train loss %.4f acc %.4f, test acc %.4f, %d images/s%s", out, epoch + 1, config.epochs(),
+                        m.trainLoss(), m.trainAcc(), m.testAcc(), Math.round(m.imagesPerSecond()), isBest ? ", best so far" : ""));
                 listener.epochFinished(m);
             }
             EpochMetrics lastEpoch = history.isEmpty() ? null : history.get(history.size() - 1);
@@ -239,8 +259,8 @@ public final class Trainer {
         writeMetrics(out, history);
     }
 
-    /** Epoch lines of an earlier run, those before {@code epoch}, for a resumed run's metrics file. */
-    private List<EpochMetrics> readMetrics(int epoch) {
+    /** Epoch lines of an earlier run in {@code out}, those before {@code epoch}, for a resumed run's metrics file. */
+    public static List<EpochMetrics> readMetrics(Path out, int epoch) {
         Path f = out.resolve(METRICS);
         List<EpochMetrics> kept = new ArrayList<>();
         if (!Files.exists(f)) {

@@ -19,9 +19,130 @@ import java.util.Map;
 public record TrainingConfig(String model, String dataset, String binarizer, Encoding encoding,
                              int epochs, int batch, double lr, double momentum, double weightDecay,
                              Double binarizedWeightDecay, int warmup, long seed, int limit, int valSplit) {
+    // The defaults of every field: the builder's and the command line's (one place for both).
+    public static final String DEFAULT_MODEL = "resnet20";
+    public static final String DEFAULT_DATASET = "fashion-mnist";
+    public static final String DEFAULT_BINARIZER = "siman";
+    /** The id of the default {@link Encoding}, {@link Encoding#PM1}. */
+    public static final String DEFAULT_ENCODING = "pm1";
+    public static final int DEFAULT_EPOCHS = 8;
     public static final int DEFAULT_BATCH = 256;
     public static final double DEFAULT_LR = 0.1;
+    /** SGD's momentum, as the method prescribes. */
+    public static final double DEFAULT_MOMENTUM = 0.9;
     public static final double DEFAULT_WEIGHT_DECAY = 5e-4;
+    public static final int DEFAULT_WARMUP = 0;
+    public static final long DEFAULT_SEED = 123;
+
+    /** A builder holding the defaults above; set what differs, then {@link Builder#build()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This configuration as a builder, to change some fields. */
+    public Builder toBuilder() {
+        return new Builder().model(model).dataset(dataset).binarizer(binarizer).encoding(encoding).epochs(epochs)
+                .batch(batch).lr(lr).momentum(momentum).weightDecay(weightDecay).binarizedWeightDecay(binarizedWeightDecay)
+                .warmup(warmup).seed(seed).limit(limit).valSplit(valSplit);
+    }
+
+    /** Builds a {@link TrainingConfig} from the defaults; {@link #build()} checks the values as the constructor does. */
+    public static final class Builder {
+        private String model = DEFAULT_MODEL, dataset = DEFAULT_DATASET, binarizer = DEFAULT_BINARIZER;
+        private Encoding encoding = Encoding.fromId(DEFAULT_ENCODING);
+        private int epochs = DEFAULT_EPOCHS, batch = DEFAULT_BATCH, warmup = DEFAULT_WARMUP, limit, valSplit;
+        private double lr = DEFAULT_LR, momentum = DEFAULT_MOMENTUM, weightDecay = DEFAULT_WEIGHT_DECAY;
+        private Double binarizedWeightDecay;
+        private long seed = DEFAULT_SEED;
+
+        private Builder() {
+        }
+
+        /** A zoo network: resnet20, resnet18, vgg-small, resnet18-imagenet, resnet34-imagenet. */
+        public Builder model(String model) {
+            this.model = model;
+            return this;
+        }
+
+        /** fashion-mnist, cifar10 or imagenet. */
+        public Builder dataset(String dataset) {
+            this.dataset = dataset;
+            return this;
+        }
+
+        /** siman, xnor, irnet, none, or a plugin's. */
+        public Builder binarizer(String binarizer) {
+            this.binarizer = binarizer;
+            return this;
+        }
+
+        public Builder encoding(Encoding encoding) {
+            this.encoding = encoding;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder batch(int batch) {
+            this.batch = batch;
+            return this;
+        }
+
+        /** The initial learning rate (cosine decay to 0 after the warm-up). */
+        public Builder lr(double lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        public Builder momentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        /** L2 weight decay of full-precision parameters. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /** Weight decay of binarized weights and alphas; null (the default) applies the binarizer's rule. */
+        public Builder binarizedWeightDecay(Double binarizedWeightDecay) {
+            this.binarizedWeightDecay = binarizedWeightDecay;
+            return this;
+        }
+
+        /** Epochs of linear warm-up before the cosine decay. */
+        public Builder warmup(int warmup) {
+            this.warmup = warmup;
+            return this;
+        }
+
+        /** Seed of initialization, shuffling and augmentation. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Use only the first {@code limit} training images; 0 (the default) for all. */
+        public Builder limit(int limit) {
+            this.limit = limit;
+            return this;
+        }
+
+        /** Training images held out to choose the best checkpoint; 0 (the default) chooses by test accuracy. */
+        public Builder valSplit(int valSplit) {
+            this.valSplit = valSplit;
+            return this;
+        }
+
+        public TrainingConfig build() {
+            return new TrainingConfig(model, dataset, binarizer, encoding, epochs, batch, lr, momentum, weightDecay,
+                    binarizedWeightDecay, warmup, seed, limit, valSplit);
+        }
+    }
 
     public TrainingConfig {
         if (epochs < 1) {

@@ -1,21 +1,24 @@
-package io.siman.models;
+package io.siman.guice;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.MapBinder;
-import io.siman.api.Backend;
 import io.siman.api.BackendOptions;
 import io.siman.api.BackendRegistry;
 import io.siman.api.Binarizer;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.NamedServices;
+import io.siman.models.Siman;
 
+import java.util.List;
 import java.util.Map;
 
 /**
- * Composes SiMaN-J: the discovered backends and the selected one, and the discovered binarizers, bound in a
- * map by name. Configured by {@link Siman.Builder}; applications that use Guice themselves can install it.
+ * Composes SiMaN-J in Guice: the discovered backends, the discovered binarizers (bound in a map by name, so an
+ * application's module can add its own), and the {@link Siman} facade over them, whose backend is the one the
+ * selection order picks. The command line assembles itself with it; applications that use Guice install it.
+ * Close the {@link Siman} when done: it owns the backend.
  */
 public final class SimanModule extends AbstractModule {
     private final String explicitBackend;
@@ -52,19 +55,13 @@ public final class SimanModule extends AbstractModule {
 
     @Provides
     @Singleton
-    BackendRegistry.Selection selection(BackendRegistry registry) {
-        return registry.select(explicitBackend);
-    }
-
-    @Provides
-    @Singleton
-    Backend backend(BackendRegistry.Selection selection, BackendOptions backendOptions) {
-        return selection.provider().create(backendOptions);
-    }
-
-    @Provides
-    @Singleton
     BinarizerRegistry binarizerRegistry(Map<String, Binarizer> byName) {
-        return new BinarizerRegistry(java.util.List.copyOf(byName.values()));
+        return new BinarizerRegistry(List.copyOf(byName.values()));
+    }
+
+    @Provides
+    @Singleton
+    Siman siman(BackendRegistry backends, BackendOptions backendOptions, BinarizerRegistry binarizers) {
+        return Siman.of(backends, explicitBackend, backendOptions, binarizers);
     }
 }

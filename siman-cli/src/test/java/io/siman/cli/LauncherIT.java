@@ -1,0 +1,57 @@
+package io.siman.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code ./siman} launcher itself (run by Failsafe after the jar and its class path are packaged): it finds
+ * Java 25 and passes the JVM options of the environment on.
+ */
+class LauncherIT {
+    private static final Path LAUNCHER = Path.of("..", "siman").toAbsolutePath().normalize();
+
+    record Run(int code, String out, String err) {
+    }
+
+    private static Run run(Map<String, String> env, String... args) throws Exception {
+        String[] cmd = new String[args.length + 2];
+        cmd[0] = "bash";
+        cmd[1] = LAUNCHER.toString();
+        System.arraycopy(args, 0, cmd, 2, args.length);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        pb.environment().remove("SIMAN_BACKEND");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the launcher returns");
+        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void javaToolOptionsReachTheJvmAndDoNotHideItsVersion() throws Exception {
+        assertTrue(Files.exists(LAUNCHER));
+        // containers and CI systems set JAVA_TOOL_OPTIONS; the JVM then prints "Picked up ..." before its version
+        Run r = run(Map.of("JAVA_TOOL_OPTIONS", "-Dsiman.backend=cpu"), "backends");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("selected: cpu (by -Dsiman.backend)"), r.out());
+        assertTrue(r.err().contains("Picked up JAVA_TOOL_OPTIONS: -Dsiman.backend=cpu"), r.err());
+        assertTrue(!r.err().contains("Java 25 not found"), r.err());
+    }
+
+    @Test
+    void aJavaHomeThatIsNotJava25IsReplacedByTheDefault() throws Exception {
+        Run r = run(Map.of("JAVA_HOME", "/nonexistent", "SIMAN_BACKEND", "cpu"), "backends", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"name\": \"cpu\", \"priority\": 100, \"available\": true, \"selected\": true"), r.out());
+        assertEquals("", r.err().strip(), "nothing on standard error");
+    }
+}
