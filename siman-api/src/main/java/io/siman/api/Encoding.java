@@ -1,6 +1,6 @@
 package io.siman.api;
 
-/** How a weight bit enters the convolution (spec section 1, step 5). */
+/** How a weight bit enters the convolution (docs/method.md section 1, step 5). */
 public enum Encoding {
     /** Bit 1 is +1, bit 0 is -1; bitwise dot product by XNOR and popcount. The default. */
     PM1("pm1"),

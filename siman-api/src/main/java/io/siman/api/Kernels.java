@@ -181,7 +181,7 @@ public interface Kernels {
     /**
      * Per row: {@code z = (x - mean) * invStd} with {@code invStd = 1 / sqrt(unbiasedVar + eps)}; outputs
      * {@code z} (shape of {@code x}; null for the statistics alone), {@code mean[R]} and {@code invStd[R]}.
-     * Weights are standardized per output channel, binary activations per sample (spec sections 1.3 and 2).
+     * Weights are standardized per output channel, binary activations per sample (docs/method.md sections 1.3 and 2).
      * {@code z} is computed as {@code (x - mean) * invStd} in float, so its sign is exactly that of {@code x - mean}.
      */
     void rowStandardize(Tensor x, float eps, Tensor z, Tensor mean, Tensor invStd);
@@ -196,7 +196,7 @@ public interface Kernels {
     void approxSignBackward(Tensor a1, Tensor dxb, Tensor da1);
 
     /**
-     * Backward of the activation binarization of spec section 2, {@code xb = sign(a1)} with
+     * Backward of the activation binarization of docs/method.md section 2, {@code xb = sign(a1)} with
      * {@code a1 = (x - mean[r]) * invStd[r]} per row, as {@link #rowStandardize} computes it: {@link #approxSignBackward}
      * then {@link #rowStandardizeBackward}, with {@code a1} recomputed from {@code x} instead of stored.
      */
@@ -257,7 +257,7 @@ public interface Kernels {
     void packActivations(Tensor x, Tensor threshold, Tensor bits);
 
     /**
-     * Binary convolution by popcount over packed words (spec section 3). Per output value, over the
+     * Binary convolution by popcount over packed words (docs/method.md section 3). Per output value, over the
      * {@code m} taps that fall inside the image (padding is 0 and contributes nothing):
      * {@link Encoding#PM1}: {@code sum = m * Ci - 2 * popcount(x XOR w)};
      * {@link Encoding#ZERO_ONE}: {@code sum = 2 * popcount(x AND w) - popcount(w)}.

@@ -9,7 +9,7 @@ package io.siman.api;
  * @param role  decides which weight decay applies
  */
 public record Parameter(String name, Tensor value, Tensor grad, Role role) {
-    /** What a parameter is, for the optimizer's weight-decay rule (spec section 6). */
+    /** What a parameter is, for the optimizer's weight-decay rule (docs/method.md section 6). */
     public enum Role {
         /** Full-precision weights, biases, batch-norm and PReLU parameters: base weight decay. */
         REGULAR,

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The statistics behind 'siman inspect', on samples whose answers are known (spec section 1). */
+/** The statistics behind 'siman inspect', on samples whose answers are known (docs/method.md section 1). */
 class AnalysisTest {
     private static float[] laplace(SplittableRandom r, int n) {
         float[] x = new float[n];

@@ -236,7 +236,7 @@ class LayerGradientTest {
         }
     }
 
-    /** dx of the unbiased per-row standardization (spec 1): (g - mean(g) - z*dot(g,z)/(n-1)) / sqrt(var+eps). */
+    /** dx of the unbiased per-row standardization (docs/method.md section 1): (g - mean(g) - z*dot(g,z)/(n-1)) / sqrt(var+eps). */
     private static double[] standardizeBackward(double[] z, double[] g, int rows, double[] x, double eps) {
         int m = z.length / rows;
         double[] dx = new double[z.length];

@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * The bit kernels in plain Java ({@code Long.bitCount} compiles to POPCNT): the path taken without the
- * incubator module, and the literal form of the spec's identities (XOR for {@code pm1}, AND for
+ * incubator module, and the literal form of the bitwise identities of docs/method.md section 3 (XOR for {@code pm1}, AND for
  * {@code zero-one}) against which the vectorized path is tested.
  */
 final class ScalarBitKernels extends BitKernels {

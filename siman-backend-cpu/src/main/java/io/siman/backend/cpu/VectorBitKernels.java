@@ -693,7 +693,7 @@ final class VectorBitKernels extends BitKernels {
             a.intoArray(counts, 0);
         }
 
-        /** Turns one group's XOR counts at one position into sums (spec section 3) and applies the affine. */
+        /** Turns one group's XOR counts at one position into sums (docs/method.md section 3) and applies the affine. */
         private void finish(int n, int oy, int ox, int grp, long[] counts, int at, float[] out, int outAt) {
             int kind = rowCase[oy] * colCases + colCase[ox];
             LongVector pop = LongVector.fromArray(LONGS, counts, at)

@@ -3,7 +3,7 @@ package io.siman.models.analysis;
 import java.util.Arrays;
 
 /**
- * Statistics of one layer's latent weights and bits, for the paper's argument (spec section 1): how Laplacian or
+ * Statistics of one layer's latent weights and bits, for the paper's argument (docs/method.md section 1): how Laplacian or
  * Gaussian the weights are, and how many bits a cosine-optimal binarization would set (the fraction {@code k* / n}: about
  * {@code 1/e} for Laplacian weights, 0.54 for Gaussian) against the half that SiMaN sets.
  *
@@ -134,7 +134,7 @@ public record WeightStatistics(long count, double mean, double std, double exces
 
     /**
      * {@code k* = argmax over k of S_k / sqrt(k)}, {@code S_k} the sum of the k largest magnitudes of the row
-     * standardized (spec section 1): the number of ones of the {0,1} vector closest in angle to the magnitudes.
+     * standardized (docs/method.md section 1): the number of ones of the {0,1} vector closest in angle to the magnitudes.
      */
     public static int kStar(float[] w, int off, int n) {
         double s = 0;

@@ -11,7 +11,7 @@ import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 
 /**
- * IR-Net (spec section 4): standardize per channel without eps, {@code s = sign(z) * 2^round(log2(mean|z|))};
+ * IR-Net (docs/method.md section 4): standardize per channel without eps, {@code s = sign(z) * 2^round(log2(mean|z|))};
  * backward by EDE with {@code t = 10^(-3 + 4 * epoch / epochs)}, {@code k = max(1/t, 1)}, then through the
  * standardization.
  */

@@ -11,7 +11,7 @@ import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 
 /**
- * SiMaN (spec section 1): per training step, centre and clip the latent weights layer-wide (written back),
+ * SiMaN (docs/method.md section 1): per training step, centre and clip the latent weights layer-wide (written back),
  * standardize per output channel, and give bit 1 to the {@code floor(n/2)} largest magnitudes. The sign of
  * the latent weight is discarded. Backward treats the bits as {@code |z|}. Bits freeze in evaluation.
  */
@@ -46,7 +46,7 @@ public final class SimanBinarizer implements Binarizer {
         return false;
     }
 
-    /** The clip percentile {@code p = 15 * (1 - epoch / epochs)} of spec 1.2. */
+    /** The clip percentile {@code p = 15 * (1 - epoch / epochs)} of docs/method.md section 1.2. */
     public static float clipPercent(TrainingProgress progress) {
         return (float) (CLIP_START * (1 - progress.fraction()));
     }

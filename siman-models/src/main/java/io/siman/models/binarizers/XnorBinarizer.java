@@ -10,7 +10,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 
-/** XNOR-Net (spec section 4): {@code s = sign(w) * mean(|w|)} per channel; clipped straight-through backward. */
+/** XNOR-Net (docs/method.md section 4): {@code s = sign(w) * mean(|w|)} per channel; clipped straight-through backward. */
 public final class XnorBinarizer implements Binarizer {
     public static final String NAME = "xnor";
 

@@ -3,7 +3,7 @@ package io.siman.models.data;
 import java.util.SplittableRandom;
 
 /**
- * Normalization, zero padding to the network's input size, and the training augmentation of spec
+ * Normalization, zero padding to the network's input size, and the training augmentation of docs/method.md
  * sections 6 and 8: random crop with 4 pixels of zero padding, then horizontal flip with probability 1/2.
  * Zeros are added after normalization.
  *

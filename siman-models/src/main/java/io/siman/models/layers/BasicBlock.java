@@ -9,7 +9,7 @@ import io.siman.api.TrainingProgress;
 /**
  * He et al.'s basic residual block with one shortcut:
  * {@code h = act1(BN1(conv1(x))); out = act2(BN2(conv2(h)) + shortcut(x))}. With hardtanh it is the block of
- * the binarized CIFAR ResNet-18 (spec section 5); with ReLU, the block of every full-precision ResNet of the
+ * the binarized CIFAR ResNet-18 (docs/method.md section 5); with ReLU, the block of every full-precision ResNet of the
  * zoo. A null shortcut is the identity.
  */
 public final class BasicBlock extends LayerBase {

@@ -7,7 +7,7 @@ import io.siman.api.ShapeMismatchException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 
-/** Batch normalization over [N, C, H, W] (2d) or [N, C] (1d): momentum 0.1, eps 1e-5 (spec section 6). */
+/** Batch normalization over [N, C, H, W] (2d) or [N, C] (1d): momentum 0.1, eps 1e-5 (docs/method.md section 6). */
 public final class BatchNorm extends LayerBase {
     public static final float MOMENTUM = 0.1f;
     public static final float EPS = 1e-5f;

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A binarized convolution (spec sections 1 and 2): the input is standardized per sample and replaced by
+ * A binarized convolution (docs/method.md sections 1 and 2): the input is standardized per sample and replaced by
  * its sign, the weights by the binarizer's effective weights; with SiMaN the result is scaled by a learned
  * per-channel alpha. Padding is applied after binarization (padded positions are 0). The convolution of
  * signs with binarized weights runs with bit operations in training and evaluation alike (the integer sums of
@@ -53,7 +53,7 @@ public final class BinaryConv2d extends LayerBase {
         float[] w0 = Conv2d.initConv(init, rnd, ws);
         this.weight = parameter("weight", w0, ws, Parameter.Role.BINARIZED_WEIGHT);
         if (binarizer.learnsScale()) {
-            // alpha starts at mean |w_c| of the initial weights (spec 1.6)
+            // alpha starts at mean |w_c| of the initial weights (docs/method.md section 1.6)
             float[] a = new float[outChannels];
             int n = ws.rowLength();
             for (int c = 0; c < outChannels; c++) {

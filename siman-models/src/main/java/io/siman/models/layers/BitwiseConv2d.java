@@ -11,7 +11,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 
 /**
- * A binarized convolution for inference, run with bit operations (spec section 3): the input is
+ * A binarized convolution for inference, run with bit operations (docs/method.md section 3): the input is
  * thresholded at its per-sample mean and packed 64 channels to a word; the convolution is XNOR (or AND)
  * and popcount; the folded per-channel affine (alpha, the binarizer's scale and the following batch norm)
  * follows. Holds only packed bits and the affine, never float weights.

@@ -2,7 +2,7 @@ package io.siman.models.layers;
 
 import java.util.SplittableRandom;
 
-/** Weight initializations of spec section 5, from a seeded generator. */
+/** Weight initializations of docs/method.md section 5, from a seeded generator. */
 public final class Init {
     private Init() {
     }

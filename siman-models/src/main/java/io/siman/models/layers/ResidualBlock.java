@@ -7,7 +7,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 
 /**
- * The double-shortcut block of SiMaN's ResNet-20 and ImageNet ResNets (spec section 5):
+ * The double-shortcut block of SiMaN's ResNet-20 and ImageNet ResNets (docs/method.md section 5):
  * {@code o = PReLU1(BN1(conv1(x)) + shortcut(x)); out = PReLU2(BN2(conv2(o)) + o)}.
  * A null shortcut is the identity.
  */

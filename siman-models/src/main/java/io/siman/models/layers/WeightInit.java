@@ -1,6 +1,6 @@
 package io.siman.models.layers;
 
-/** How a convolution or linear layer's weights are drawn (spec section 5). */
+/** How a convolution or linear layer's weights are drawn (docs/method.md section 5). */
 public enum WeightInit {
     /** Kaiming normal over fan-in: CIFAR ResNets. */
     KAIMING_FAN_IN,

@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The network zoo of spec section 5. The first convolution and the last linear layer stay full
+ * The network zoo of docs/method.md section 5. The first convolution and the last linear layer stay full
  * precision; every other convolution is binarized with the chosen binarizer.
  *
  * <p>With the full-precision binarizer ({@code none}) the ResNets are built with He et al.'s basic block
@@ -138,7 +138,7 @@ public final class Zoo {
 
         /**
          * A residual block of ResNet-20 and the ImageNet ResNets: binarized, the double-shortcut PReLU block of
-         * spec section 5; in full precision, He et al.'s basic block with ReLU.
+         * docs/method.md section 5; in full precision, He et al.'s basic block with ReLU.
          */
         Layer block(String n, Layer[] c1, Layer[] c2, int planes, Layer shortcut) {
             if (fullPrecision()) {
@@ -223,7 +223,7 @@ public final class Zoo {
             int[][] convs = {{128, 128, 1}, {128, 256, 0}, {256, 256, 1}, {256, 512, 0}, {512, 512, 1}};
             for (int i = 0; i < convs.length; i++) {
                 int in = convs[i][0], out = convs[i][1];
-                // the batch norm comes after the pooling; folded, its affine is applied before pooling (spec 3)
+                // the batch norm comes after the pooling; folded, its affine is applied before pooling (docs/method.md section 3)
                 Layer[] c = binarized("conv" + (i + 1), "bn" + (i + 1), in, out, 3, 1, 1, init, 1f, convs[i][2] == 0);
                 root.add(c[0]);
                 if (convs[i][2] == 1) {
@@ -238,7 +238,7 @@ public final class Zoo {
 
         void resnetImagenet(Sequential root, int[] blocks) {
             WeightInit init = WeightInit.KAIMING_FAN_OUT;
-            float gamma = 1e-8f; // spec 5: every BatchNorm2d gamma starts at 1e-8
+            float gamma = 1e-8f; // docs/method.md section 5: every BatchNorm2d gamma starts at 1e-8
             root.add(new Conv2d(backend, "conv1", spec.inChannels(), 64, 7, 2, 3, init, rnd, false));
             root.add(new BatchNorm(backend, "bn1", 64, gamma));
             root.add(new Activate(backend, "relu", Activation.RELU));

@@ -25,7 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Trains a network of the zoo (spec section 6): SGD with momentum, cross-entropy, learning rate per epoch
+ * Trains a network of the zoo (docs/method.md section 6): SGD with momentum, cross-entropy, learning rate per epoch
  * (warm-up, then cosine), weight decay by parameter role. After every epoch it evaluates, appends a line
  * to {@code OUT/metrics.jsonl} and writes {@code OUT/last.ckpt} (and {@code OUT/best.ckpt} when the
  * selection accuracy improved), all atomically. A run resumed from {@code last.ckpt} continues exactly:

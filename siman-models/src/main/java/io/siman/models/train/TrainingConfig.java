@@ -171,7 +171,7 @@ public record TrainingConfig(String model, String dataset, String binarizer, Enc
         }
     }
 
-    /** Learning rate of an epoch: linear warm-up {@code lr*(e+1)/warmup}, then cosine to 0 over the rest (spec 6). */
+    /** Learning rate of an epoch: linear warm-up {@code lr*(e+1)/warmup}, then cosine to 0 over the rest (docs/method.md section 6). */
     public double learningRate(int epoch) {
         if (epoch < warmup) {
             return lr * (epoch + 1) / warmup;

@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One SGD step of spec section 6 on one batch: forward, softmax cross-entropy, backward, and the update of
+ * One SGD step of docs/method.md section 6 on one batch: forward, softmax cross-entropy, backward, and the update of
  * every parameter with momentum and the weight decay of its role. Holds the optimizer state (one velocity per
  * parameter) and the batch's tensors, which it reuses while the batch size stays the same, so a step
  * allocates nothing on the backend. Used by the trainer and by the training benchmark, so both time the same work.
@@ -49,7 +49,7 @@ public final class TrainingStep implements AutoCloseable {
         }
     }
 
-    /** Weight decay by role (spec 4 and 6): SiMaN exempts its binarized weights and alphas, the baselines do not. */
+    /** Weight decay by role (docs/method.md section 4 and 6): SiMaN exempts its binarized weights and alphas, the baselines do not. */
     static double weightDecay(Parameter p, Binarizer binarizer, double base, Double binarized) {
         return switch (p.role()) {
             case REGULAR -> base;
