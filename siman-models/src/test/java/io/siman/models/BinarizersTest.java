@@ -1,7 +1,6 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.Binarizer;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
@@ -10,7 +9,6 @@ import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.binarizers.FullPrecisionBinarizer;
 import io.siman.models.binarizers.IrNetBinarizer;
 import io.siman.models.binarizers.SimanBinarizer;
@@ -30,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The built-in binarizers: the shared contract, then each one's formulas from the spec. */
 class BinarizersTest {
     static Backend cpu() {
-        return new CpuBackendProvider().create(BackendOptions.threads(2));
+        return TestBackends.create(2);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
@@ -10,7 +9,6 @@ import io.siman.api.Parameter;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.io.Checkpoint;
 import io.siman.models.io.ModelExport;
 import io.siman.models.io.ModelFile;
@@ -43,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * folded affine with one fused multiply-add to exact integer sums, so equality is bit for bit.
  */
 class BitwiseEquivalenceTest {
-    private final Backend backend = new CpuBackendProvider().create(BackendOptions.threads(2));
+    private final Backend backend = TestBackends.create(2);
     private final BinarizerRegistry binarizers = BinarizerRegistry.discover();
 
     @AfterEach

@@ -1,11 +1,9 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
 import io.siman.api.SimanException;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.data.CifarFiles;
 import io.siman.models.data.Datasets;
 import io.siman.models.data.IdxFiles;
@@ -58,7 +56,7 @@ class HostileFilesTest {
 
     @BeforeAll
     static void seeds() throws IOException {
-        backend = new CpuBackendProvider().create(BackendOptions.threads(1));
+        backend = TestBackends.create(1);
         Path m = ModelExport.randomModel(backend, BINARIZERS, "resnet20", "siman", Encoding.PM1, "fashion-mnist", 3, dir);
         checkpoint = Files.readAllBytes(dir.resolve("random.ckpt"));
         model = Files.readAllBytes(m);

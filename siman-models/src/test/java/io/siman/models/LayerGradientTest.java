@@ -1,7 +1,6 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
 import io.siman.api.Layer;
@@ -9,7 +8,6 @@ import io.siman.api.Parameter;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.layers.AvgPool2d;
 import io.siman.models.layers.BatchNorm;
 import io.siman.models.layers.BinaryConv2d;
@@ -37,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * tolerance is a few parts in a thousand of the largest gradient), for the input and every parameter.
  */
 class LayerGradientTest {
-    private final Backend backend = new CpuBackendProvider().create(BackendOptions.threads(2));
+    private final Backend backend = TestBackends.create(2);
     private final SplittableRandom rnd = new SplittableRandom(99);
     private static final TrainingProgress TRAIN = TrainingProgress.training(0, 4);
 

@@ -1,10 +1,8 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.io.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.nets.ModelSpec;
@@ -30,7 +28,7 @@ class ModelSummaryTest {
 
     @Test
     void resnet20CountsBitsFloatsAndMultiplyAccumulates(@TempDir Path dir) {
-        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(1))) {
+        try (Backend backend = TestBackends.create(1)) {
             ModelSummary training;
             try (Network net = Zoo.build(backend, new ModelSpec("resnet20", "siman", Encoding.PM1, 1, 32, 32, 10, 1), binarizers)) {
                 training = ModelSummary.of(backend, net, "resnet20");
@@ -67,7 +65,7 @@ class ModelSummaryTest {
 
     @Test
     void fullPrecisionCountsEverythingAsFloat() {
-        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(1));
+        try (Backend backend = TestBackends.create(1);
              Network net = Zoo.build(backend, new ModelSpec("resnet20", "none", Encoding.PM1, 1, 32, 32, 10, 1), binarizers)) {
             ModelSummary s = ModelSummary.of(backend, net, "fp");
             assertEquals(0, s.total().oneBitParameters());

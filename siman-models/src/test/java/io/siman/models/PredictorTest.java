@@ -1,12 +1,10 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
 import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.inference.Predictor;
 import io.siman.models.io.ModelExport;
 import io.siman.testkit.Reference;
@@ -35,7 +33,7 @@ class PredictorTest {
 
     @Test
     void sixteenThreadsAtOnceGiveTheSequentialResults(@TempDir Path dir) throws Exception {
-        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(2))) {
+        try (Backend backend = TestBackends.create(2)) {
             Path model = ModelExport.randomModel(backend, binarizers, "resnet20", "siman", Encoding.PM1, "fashion-mnist", 5, dir);
             int images = 48;
             try (Predictor p = Predictor.load(backend, binarizers, model)) {
@@ -80,7 +78,7 @@ class PredictorTest {
 
     @Test
     void badInputIsRejectedWithOneLine(@TempDir Path dir) {
-        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(1))) {
+        try (Backend backend = TestBackends.create(1)) {
             Path model = ModelExport.randomModel(backend, binarizers, "resnet20", "xnor", Encoding.PM1, "fashion-mnist", 5, dir);
             try (Predictor p = Predictor.load(backend, binarizers, model)) {
                 assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), p.classNames(), "a model without names numbers its classes");

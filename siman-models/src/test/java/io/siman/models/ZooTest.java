@@ -1,7 +1,6 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
@@ -10,7 +9,6 @@ import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.UnknownNameException;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.layers.BasicBlock;
 import io.siman.models.layers.PRelu;
 import io.siman.models.layers.ResidualBlock;
@@ -29,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ZooTest {
-    private final Backend backend = new CpuBackendProvider().create(BackendOptions.threads(2));
+    private final Backend backend = TestBackends.create(2);
     private final BinarizerRegistry binarizers = BinarizerRegistry.discover();
 
     @AfterEach

@@ -20,8 +20,8 @@ public final class CpuBackend implements Backend {
     CpuBackend(int threads, DeviceInfo device, java.util.Map<String, String> properties) {
         this.device = device;
         this.parallel = new Parallel(threads);
-        this.kernels = new CpuKernels(this, parallel, Vectorization.matMul(properties), Vectorization.directConvolution(properties),
-                Vectorization.bitKernels(properties), Vectorization.reductions(properties));
+        Vectorization.Choice path = Vectorization.choose(properties);
+        this.kernels = new CpuKernels(this, parallel, path.matMul(), path.convolution(), path.bitKernels(), path.reductions());
     }
 
     /** "scalar" or "vector N-bit": the path the float kernels take. */
