@@ -10,6 +10,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -100,9 +101,11 @@ class CliTest {
 
     @Test
     void environmentVariableSelectsAndFailsInAFreshJvm() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "backends", "--json");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        cmd.addAll(TestJvmFlags.get());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "backends", "--json"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("SIMAN_BACKEND", "nope");
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -196,5 +199,27 @@ class CliTest {
         assertFalse(r.err().contains("\tat "), "no stack trace");
         Result unknownCommand = run("frobnicate");
         assertEquals(Main.USAGE_ERROR, unknownCommand.code());
+    }
+
+    /** 'siman --help' lists each command with the first line of its description: a whole sentence that fits a line. */
+    @Test
+    void everyCommandSummaryIsOneCompleteLine() {
+        picocli.CommandLine cl = Main.commandLine();
+        for (Map.Entry<String, picocli.CommandLine> e : cl.getSubcommands().entrySet()) {
+            String[] description = e.getValue().getCommandSpec().usageMessage().description();
+            if (e.getKey().equals("help")) {
+                continue; // picocli's own
+            }
+            assertTrue(description.length > 0, e.getKey() + " has a description");
+            String first = description[0];
+            assertTrue(first.endsWith(".") && first.length() <= 100, e.getKey() + ": '" + first + "'");
+        }
+        Result r = run("--help");
+        for (String line : r.out().lines().filter(l -> l.startsWith("  ") && !l.startsWith("   ")).toList()) {
+            if (line.strip().startsWith("-") || line.contains("help ")) {
+                continue;
+            }
+            assertFalse(line.strip().endsWith(","), "a summary cut mid-sentence: " + line);
+        }
     }
 }

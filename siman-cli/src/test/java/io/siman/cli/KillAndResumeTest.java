@@ -104,6 +104,7 @@ class KillAndResumeTest {
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(TestJvmFlags.get());
         if (pauseBeforeRename > 0) {
             cmd.add("-Dsiman.faults.pauseBeforeRename=" + pauseBeforeRename);
         }

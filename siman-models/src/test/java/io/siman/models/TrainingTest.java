@@ -1,12 +1,10 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
-import io.siman.api.BackendOptions;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
 import io.siman.api.InvalidDataException;
 import io.siman.api.SimanException;
-import io.siman.backend.cpu.CpuBackendProvider;
 import io.siman.models.data.Datasets;
 import io.siman.models.io.Checkpoint;
 import io.siman.models.train.EpochMetrics;
@@ -39,21 +37,29 @@ class TrainingTest {
     }
 
     static Trainer.Result train(TrainingConfig config, Path out, boolean resume, int threads) {
-        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(threads))) {
+        try (Backend backend = TestBackends.create(threads)) {
             return new Trainer(backend, BinarizerRegistry.discover(), config, DATA, out, TrainingListener.NONE,
                     Map.of("backend", "cpu")).run(resume);
         }
     }
 
     /*
-     * Two short epochs, not one: with a single epoch the learning rate never decays and the test accuracy of the
-     * last step swings between about 0.28 and 0.58 from seed to seed; after a second epoch at half the rate it
-     * settles (0.65 to 0.72 over four seeds, for SiMaN and full precision alike).
+     * The thresholds hold on every CPU path. Float sums in another order (512-bit, 256-bit AVX2, plain Java) send a
+     * short run down another trajectory, as another seed does, so each threshold sits below everything measured over
+     * seeds 123, 42, 1, 2, 3 on the 512-bit and 256-bit paths, about 3 standard deviations under the mean
+     * (docs/results.md, "Short runs"):
+     *   siman, 2 epochs on 3000 images:  0.395 - 0.681 (one seed fell to 0.395; the others 0.639 - 0.681)
+     *   none,  2 epochs on 3000 images:  0.648 - 0.717
+     *   irnet, 1 epoch on 2000 images:   0.338 - 0.490
+     *   xnor,  1 epoch on 2000 images:   0.259 - 0.400
+     * Chance is 0.10; a broken gradient or update stays near it.
      */
+    static final double SIMAN_TWO_EPOCHS = 0.33, FULL_PRECISION_TWO_EPOCHS = 0.55, IRNET_ONE_EPOCH = 0.25, XNOR_ONE_EPOCH = 0.20;
+
     @Test
     void twoShortEpochsOfSimanLearnWellAboveChance(@TempDir Path out) throws IOException {
         Trainer.Result r = train(config("siman", 2, 3000), out, false, 2);
-        assertTrue(r.bestTestAcc() > 0.55, "2 epochs on 3000 images: test accuracy " + r.bestTestAcc() + " (chance is 0.10)");
+        assertTrue(r.bestTestAcc() > SIMAN_TWO_EPOCHS, "2 epochs on 3000 images: test accuracy " + r.bestTestAcc() + " (chance is 0.10)");
         List<String> lines = Files.readAllLines(out.resolve(Trainer.METRICS));
         assertEquals(2, lines.size());
         for (String key : new String[]{"\"epoch\": 0", "\"lr\": ", "\"train_loss\": ", "\"train_acc\": ", "\"test_loss\": ",
@@ -71,14 +77,14 @@ class TrainingTest {
     @Test
     void theFullPrecisionBaselineLearnsToo(@TempDir Path out) {
         Trainer.Result r = train(config("none", 2, 3000), out, false, 2);
-        assertTrue(r.bestTestAcc() > 0.55, "full precision, 2 epochs on 3000 images: " + r.bestTestAcc());
+        assertTrue(r.bestTestAcc() > FULL_PRECISION_TWO_EPOCHS, "full precision, 2 epochs on 3000 images: " + r.bestTestAcc());
     }
 
     @Test
     void theSignBasedBaselinesLearn(@TempDir Path out) {
         for (String b : new String[]{"irnet", "xnor"}) {
             Trainer.Result r = train(config(b, 1, 2000), out.resolve(b), false, 2);
-            assertTrue(r.bestTestAcc() > 0.25, b + ", 1 epoch on 2000 images: " + r.bestTestAcc() + " (chance is 0.10)");
+            assertTrue(r.bestTestAcc() > (b.equals("irnet") ? IRNET_ONE_EPOCH : XNOR_ONE_EPOCH), b + ", 1 epoch on 2000 images: " + r.bestTestAcc() + " (chance is 0.10)");
         }
     }
 
@@ -102,7 +108,7 @@ class TrainingTest {
 
     /** Runs only the first {@code epochs} epochs of a configuration by stopping the listener. */
     private static Trainer.Result runEpochs(TrainingConfig config, Path out, int epochs) {
-        try (Backend backend = new CpuBackendProvider().create(BackendOptions.threads(2))) {
+        try (Backend backend = TestBackends.create(2)) {
             Trainer t = new Trainer(backend, BinarizerRegistry.discover(), config, DATA, out, new TrainingListener() {
                 @Override
                 public void epochFinished(EpochMetrics m) {
