@@ -6,7 +6,7 @@ import io.siman.models.Siman;
 import io.siman.models.bench.InferenceBenchmark;
 import io.siman.models.bench.KernelProfile;
 import io.siman.models.bench.TrainingBenchmark;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

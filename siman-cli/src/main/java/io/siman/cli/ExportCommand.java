@@ -1,7 +1,7 @@
 package io.siman.cli;
 
 import io.siman.models.Siman;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

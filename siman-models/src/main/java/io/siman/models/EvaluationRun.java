@@ -5,7 +5,7 @@ import io.siman.api.SimanException;
 import io.siman.models.data.Dataset;
 import io.siman.models.data.Datasets;
 import io.siman.models.io.Checkpoint;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.nets.Network;
 import io.siman.models.progress.ProgressListener;

@@ -6,7 +6,7 @@ import io.siman.api.BackendRegistry;
 import io.siman.api.Binarizer;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.NamedServices;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.train.TrainingConfig;
 
 import java.nio.file.Path;

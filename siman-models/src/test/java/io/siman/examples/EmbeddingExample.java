@@ -6,7 +6,7 @@ import io.siman.models.Classifier;
 import io.siman.models.Siman;
 import io.siman.models.TrainingRun;
 import io.siman.models.data.InMemoryDataset;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.train.TrainingConfig;
 
 import javax.imageio.ImageIO;

@@ -10,7 +10,7 @@ import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.models.io.Checkpoint;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.layers.BitwiseConv2d;
 import io.siman.models.nets.Network;

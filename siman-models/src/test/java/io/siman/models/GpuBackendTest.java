@@ -15,7 +15,7 @@ import io.siman.models.inference.Predictor;
 import io.siman.models.train.Batches;
 import io.siman.models.train.Evaluation;
 import io.siman.models.io.Checkpoint;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.nets.Network;
 import io.siman.models.train.Models;
 import io.siman.models.train.TrainingConfig;

@@ -9,7 +9,7 @@ import io.siman.models.data.Datasets;
 import io.siman.models.data.IdxFiles;
 import io.siman.models.data.Preprocessing;
 import io.siman.models.io.Checkpoint;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.nets.Network;
 import io.siman.models.train.Models;

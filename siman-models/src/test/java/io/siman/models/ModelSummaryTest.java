@@ -3,7 +3,7 @@ package io.siman.models;
 import io.siman.api.Backend;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.Encoding;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.nets.ModelSpec;
 import io.siman.models.nets.Network;

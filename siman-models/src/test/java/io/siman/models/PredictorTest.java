@@ -6,7 +6,7 @@ import io.siman.api.Encoding;
 import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.models.inference.Predictor;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.testkit.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -89,7 +89,7 @@ public final class SparkCommand implements Callable<Integer> {
             }
             io.siman.models.io.ModelFile model = io.siman.models.io.ModelFile.read(modelFile);
             String dataset = model.header().get("dataset");
-            int channels = io.siman.models.io.ModelExport.spec(model, modelFile).inChannels();
+            int channels = io.siman.models.inference.ModelExport.spec(model, modelFile).inChannels();
             SparkSession spark = SparkSessions.start(master.resolved(), "siman spark predict");
             try {
                 long t0 = System.nanoTime();

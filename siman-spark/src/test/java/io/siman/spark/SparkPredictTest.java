@@ -5,7 +5,7 @@ import io.siman.cli.Main;
 import io.siman.models.Siman;
 import io.siman.models.data.Inputs;
 import io.siman.models.inference.Predictor;
-import io.siman.models.io.ModelExport;
+import io.siman.models.inference.ModelExport;
 import io.siman.models.train.Trainer;
 import io.siman.models.train.TrainingConfig;
 import io.siman.models.train.TrainingListener;

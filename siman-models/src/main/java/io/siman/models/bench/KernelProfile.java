@@ -28,6 +28,10 @@ public final class KernelProfile {
     private final Map<String, AtomicLong[]> totals = new ConcurrentHashMap<>();
     private volatile boolean recording = true;
 
+    /** An empty profile, recording. */
+    public KernelProfile() {
+    }
+
     /** The backend to build networks on; its kernels report here. */
     public Backend wrap(Backend inner) {
         Kernels real = inner.kernels();

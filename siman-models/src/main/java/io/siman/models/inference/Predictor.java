@@ -6,7 +6,6 @@ import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
-import io.siman.models.io.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.nets.ModelSpec;
 import io.siman.models.nets.Network;

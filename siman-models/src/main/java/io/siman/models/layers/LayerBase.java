@@ -222,6 +222,9 @@ public abstract class LayerBase implements Layer {
     protected final class Work {
         private Tensor t;
 
+        protected Work() {
+        }
+
         public Tensor get(Shape shape) {
             return get(io.siman.api.DType.FLOAT32, shape);
         }

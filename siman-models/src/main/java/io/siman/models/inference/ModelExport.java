@@ -1,4 +1,4 @@
-package io.siman.models.io;
+package io.siman.models.inference;
 
 import io.siman.api.Backend;
 import io.siman.api.BinarizerRegistry;
@@ -9,6 +9,9 @@ import io.siman.api.Parameter;
 import io.siman.api.Shape;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
+import io.siman.models.io.Checkpoint;
+import io.siman.models.io.ModelFile;
+import io.siman.models.io.TensorTable;
 import io.siman.models.layers.BinaryConv2d;
 import io.siman.models.layers.BitwiseConv2d;
 import io.siman.models.layers.Folding;
