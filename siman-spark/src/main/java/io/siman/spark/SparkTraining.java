@@ -14,7 +14,7 @@ import io.siman.models.train.Models;
 import io.siman.models.train.Trainer;
 import io.siman.models.train.TrainingConfig;
 import io.siman.models.train.TrainingListener;
-import io.siman.models.train.TrainingStep;
+import io.siman.models.train.SgdMomentum;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -137,8 +137,7 @@ public final class SparkTraining {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         try (Network net = Models.build(driver.backend(), driver.binarizers(), config, input, train.classes());
-             TrainingStep velocities = new TrainingStep(driver.backend(), net, driver.binarizer(config.binarizer()),
-                     config.momentum(), config.weightDecay(), config.binarizedWeightDecay())) {
+             SgdMomentum velocities = SgdMomentum.of(driver.backend(), net, driver.binarizer(config.binarizer()), config)) {
             Map<String, Checkpoint.StoredTensor> state = Models.snapshot(driver.backend(), net, velocities.velocities());
             List<EpochMetrics> history = new ArrayList<>();
             double best = -1;

@@ -10,14 +10,13 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.models.nets.Network;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * One SGD step of docs/method.md section 6 on one batch: forward, softmax cross-entropy, backward, and the update of
- * every parameter with momentum and the weight decay of its role. Holds the optimizer state (one velocity per
- * parameter) and the batch's tensors, which it reuses while the batch size stays the same, so a step
- * allocates nothing on the backend. Used by the trainer and by the training benchmark, so both time the same work.
+ * every parameter by its {@link SgdMomentum} optimizer. Holds the optimizer and the batch's tensors, which it
+ * reuses while the batch size stays the same, so a step allocates nothing on the backend. Used by the trainer, by
+ * Spark's workers and by the training benchmark, so all time the same work.
  */
 public final class TrainingStep implements AutoCloseable {
     /** What one step measured: the summed loss of the batch and how many samples were classified right. */
@@ -27,9 +26,7 @@ public final class TrainingStep implements AutoCloseable {
     private final Backend backend;
     private final Kernels k;
     private final Network net;
-    private final double momentum;
-    private final Map<Parameter, Tensor> velocity = new LinkedHashMap<>();
-    private final Map<Parameter, Float> decay = new LinkedHashMap<>();
+    private final SgdMomentum optimizer;
     private final int classes;
     private Tensor x, y, probs, losses, dlogits;
 
@@ -41,26 +38,13 @@ public final class TrainingStep implements AutoCloseable {
         this.backend = backend;
         this.k = backend.kernels();
         this.net = net;
-        this.momentum = momentum;
         this.classes = net.spec().classes();
-        for (Parameter p : net.parameters()) {
-            velocity.put(p, backend.allocate(p.value().shape()));
-            decay.put(p, (float) weightDecay(p, binarizer, weightDecay, binarizedWeightDecay));
-        }
-    }
-
-    /** Weight decay by role (docs/method.md section 4 and 6): SiMaN exempts its binarized weights and alphas, the baselines do not. */
-    static double weightDecay(Parameter p, Binarizer binarizer, double base, Double binarized) {
-        return switch (p.role()) {
-            case REGULAR -> base;
-            case BINARIZED_WEIGHT, BINARIZED_SCALE -> binarized != null ? binarized
-                    : (binarizer.decaysLatentWeights() && p.role() == Parameter.Role.BINARIZED_WEIGHT ? base : 0.0);
-        };
+        this.optimizer = new SgdMomentum(backend, net, binarizer, momentum, weightDecay, binarizedWeightDecay);
     }
 
     /** The optimizer state, by parameter, for checkpoints. */
     public Map<Parameter, Tensor> velocities() {
-        return velocity;
+        return optimizer.velocities();
     }
 
     /**
@@ -94,10 +78,7 @@ public final class TrainingStep implements AutoCloseable {
         }
         k.softmaxCrossEntropyBackward(probs, y, 1f / size, dlogits);
         net.backward(dlogits);
-        for (Map.Entry<Parameter, Tensor> e : velocity.entrySet()) {
-            Parameter prm = e.getKey();
-            k.sgdStep(prm.value(), prm.grad(), e.getValue(), (float) lr, (float) momentum, decay.get(prm));
-        }
+        optimizer.update(lr);
         return new Outcome(lossSum, correct);
     }
 
@@ -109,6 +90,6 @@ public final class TrainingStep implements AutoCloseable {
     @Override
     public void close() {
         closeBatchTensors();
-        velocity.values().forEach(Tensor::close);
+        optimizer.close();
     }
 }
