@@ -6,7 +6,6 @@ import io.siman.api.BinarizerRegistry;
 import io.siman.api.Parameter;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
-import io.siman.api.TrainingProgress;
 import io.siman.models.data.Dataset;
 import io.siman.models.data.Datasets;
 import io.siman.models.io.AtomicFiles;
@@ -97,6 +96,16 @@ public final class Trainer {
     }
 
     private Dataset givenTrain, givenTest;
+    private EpochStrategy strategy = new EpochStrategy.LocalSteps();
+
+    /**
+     * Trains each epoch with {@code strategy} (for example Spark's rounds of model averaging) instead of local steps;
+     * this trainer closes it when the run ends.
+     */
+    public Trainer withStrategy(EpochStrategy strategy) {
+        this.strategy = java.util.Objects.requireNonNull(strategy, "strategy");
+        return this;
+    }
 
     /**
      * Trains on these datasets (for example {@link io.siman.models.data.InMemoryDataset}s) instead of the files of
@@ -133,9 +142,10 @@ public final class Trainer {
         int[] testIdx = Evaluation.range(test.size());
 
         try (Network net = Models.build(backend, binarizers, config, input, train.classes());
-             TrainingStep trainer = new TrainingStep(backend, net, binarizer, config.momentum(), config.weightDecay(),
-                     config.binarizedWeightDecay())) {
-            Map<Parameter, Tensor> velocity = trainer.velocities();
+             SgdMomentum optimizer = SgdMomentum.of(backend, net, binarizer, config);
+             EpochStrategy strategy = this.strategy) {
+            Map<Parameter, Tensor> velocity = optimizer.velocities();
+            EpochStrategy.Run run = new EpochStrategy.Run(backend, binarizers, net, optimizer, config, train, trainIdx, listener);
             List<EpochMetrics> history = new ArrayList<>();
             int start = 0, bestEpoch = -1, step = 0;
             double best = -1, bestTest = -1;
@@ -158,32 +168,9 @@ public final class Trainer {
             for (int epoch = start; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 double lr = config.learningRate(epoch);
-                int[] order = Batches.shuffled(trainIdx, Batches.mix(config.seed(), epoch, -1));
-                TrainingProgress progress = TrainingProgress.training(epoch, config.epochs());
-                double lossSum = 0;
-                int correct = 0, seen = 0;
-                try (Batches batches = new Batches(train, order, config.batch(), true, config.seed(), epoch)) {
-                    listener.epochStarted(epoch, config.epochs(), lr, batches.count());
-                    while (batches.hasNext()) {
-                        Batches.Batch b = batches.next();
-                        if (b.size() < 2) {
-                            continue; // batch norm cannot train on one sample (PyTorch refuses it too)
-                        }
-                        if (step == Faults.nanAtStep()) {
-                            java.util.Arrays.fill(b.images(), Float.NaN); // injected numerical fault (reliability tests)
-                        }
-                        TrainingStep.Outcome o = trainer.run(b.images(), b.labels(), b.size(), lr, progress);
-                        if (!Double.isFinite(o.lossSum())) {
-                            throw new TrainingDivergedException(epoch, b.index(), o.lossSum() / b.size(), lr);
-                        }
-                        lossSum += o.lossSum();
-                        correct += o.correct();
-                        seen += b.size();
-                        step++;
-                        double elapsed = (System.nanoTime() - t0) / 1e9;
-                        listener.batchFinished(epoch, b.index(), batches.count(), lossSum / seen, seen / elapsed);
-                    }
-                }
+                EpochStrategy.Outcome trained = strategy.trainEpoch(run, epoch, lr, step);
+                step += trained.steps();
+                int seen = trained.seen();
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
                 listener.evaluating("test");
                 EvalResult testResult = Evaluation.run(backend, net, test, testIdx, config.batch());
@@ -199,13 +186,13 @@ public final class Trainer {
                     bestTest = testResult.accuracy();
                     bestEpoch = epoch;
                 }
-                EpochMetrics m = new EpochMetrics(epoch, lr, lossSum / Math.max(1, seen), correct / (double) Math.max(1, seen),
+                EpochMetrics m = new EpochMetrics(epoch, lr, trained.lossSum() / Math.max(1, seen), trained.correct() / (double) Math.max(1, seen),
                         testResult.loss(), testResult.accuracy(), testResult.top5(),
                         valResult == null ? Double.NaN : valResult.loss(), valResult == null ? Double.NaN : valResult.accuracy(),
                         seen / trainSeconds, (System.nanoTime() - t0) / 1e9, isBest);
                 history.add(m);
                 Map<String, String> state = checkpointState(epoch, step, best, bestTest, bestEpoch, testResult.accuracy(), train,
-                        "derived from seed " + config.seed() + ", epoch and batch");
+                        strategy.randomness(config));
                 Checkpoint ckpt = new Checkpoint(config.toMap(), runRecord, state, Models.snapshot(backend, net, velocity));
                 // metrics first: a run killed between the writes resumes from the older last.ckpt and drops the
                 // metrics of the epoch it repeats; the other order would lose that epoch's line for good
@@ -226,11 +213,10 @@ public final class Trainer {
 
     /**
      * The state section of a checkpoint written after {@code epoch}: what resuming, evaluation and export read
-     * (the input shape, classes and their names) and the run's progress. Other trainers (the Spark one) write
-     * the same keys, so that every command reads their checkpoints.
+     * (the input shape, classes and their names) and the run's progress, whatever the {@link EpochStrategy}.
      */
-    public static Map<String, String> checkpointState(int epoch, int step, double bestSelection, double bestTest, int bestEpoch,
-                                                      double testAcc, Dataset train, String random) {
+    static Map<String, String> checkpointState(int epoch, int step, double bestSelection, double bestTest, int bestEpoch,
+                                               double testAcc, Dataset train, String random) {
         Map<String, String> state = new LinkedHashMap<>();
         state.put("epoch", Integer.toString(epoch));
         state.put("step", Integer.toString(step));
@@ -246,7 +232,7 @@ public final class Trainer {
     }
 
     /** Writes {@code history} as the metrics file of run folder {@code out}, atomically. */
-    public static void writeMetrics(Path out, List<EpochMetrics> history) {
+    static void writeMetrics(Path out, List<EpochMetrics> history) {
         StringBuilder b = new StringBuilder();
         for (EpochMetrics m : history) {
             b.append(MetricsFile.json(m)).append('\n');
@@ -260,7 +246,7 @@ public final class Trainer {
     }
 
     /** Epoch lines of an earlier run in {@code out}, those before {@code epoch}, for a resumed run's metrics file. */
-    public static List<EpochMetrics> readMetrics(Path out, int epoch) {
+    static List<EpochMetrics> readMetrics(Path out, int epoch) {
         Path f = out.resolve(METRICS);
         List<EpochMetrics> kept = new ArrayList<>();
         if (!Files.exists(f)) {

@@ -27,6 +27,7 @@ public final class TrainingStep implements AutoCloseable {
     private final Kernels k;
     private final Network net;
     private final SgdMomentum optimizer;
+    private final boolean ownsOptimizer;
     private final int classes;
     private Tensor x, y, probs, losses, dlogits;
 
@@ -35,11 +36,21 @@ public final class TrainingStep implements AutoCloseable {
      * @param binarizedWeightDecay weight decay of binarized weights and alphas; null applies the binarizer's rule
      */
     public TrainingStep(Backend backend, Network net, Binarizer binarizer, double momentum, double weightDecay, Double binarizedWeightDecay) {
+        this(backend, net, new SgdMomentum(backend, net, binarizer, momentum, weightDecay, binarizedWeightDecay), true);
+    }
+
+    /** Steps that update through {@code optimizer}, which the caller keeps (and closes). */
+    public TrainingStep(Backend backend, Network net, SgdMomentum optimizer) {
+        this(backend, net, optimizer, false);
+    }
+
+    private TrainingStep(Backend backend, Network net, SgdMomentum optimizer, boolean ownsOptimizer) {
         this.backend = backend;
         this.k = backend.kernels();
         this.net = net;
         this.classes = net.spec().classes();
-        this.optimizer = new SgdMomentum(backend, net, binarizer, momentum, weightDecay, binarizedWeightDecay);
+        this.optimizer = optimizer;
+        this.ownsOptimizer = ownsOptimizer;
     }
 
     /** The optimizer state, by parameter, for checkpoints. */
@@ -90,6 +101,8 @@ public final class TrainingStep implements AutoCloseable {
     @Override
     public void close() {
         closeBatchTensors();
-        optimizer.close();
+        if (ownsOptimizer) {
+            optimizer.close();
+        }
     }
 }
