@@ -8,6 +8,7 @@ import io.siman.api.BackendOptions;
 import io.siman.api.BackendRegistry;
 import io.siman.api.Binarizer;
 import io.siman.models.Siman;
+import io.siman.models.train.TrainingConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,5 +44,25 @@ class SimanModuleTest {
             assertSame(custom, siman.binarizer("custom"));
             assertTrue(siman.binarizers().names().contains("siman"));
         }
+    }
+
+    /** The Guice snippet of docs/embedding.md, as it is shown there. */
+    private void guiceSnippet(java.nio.file.Path out) {
+        Injector injector = Guice.createInjector(new SimanModule("cpu", BackendOptions.threads(2), getClass().getClassLoader()));
+        try (Siman siman = injector.getInstance(Siman.class)) {
+            siman.train(TrainingConfig.builder().epochs(1).limit(2000).build(), out);
+        }
+    }
+
+    @Test
+    void theManualsGuiceSnippetRunsAndIsShownAsCompiled(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        guiceSnippet(dir.resolve("run"));
+        assertTrue(java.nio.file.Files.exists(dir.resolve("run/best.ckpt")));
+        String source = java.nio.file.Files.readString(java.nio.file.Path.of("src/test/java/io/siman/guice/SimanModuleTest.java"));
+        int from = source.indexOf("\n", source.indexOf("private void guiceSnippet(")) + 1;
+        String body = source.substring(from, source.indexOf("\n    }\n", from));
+        String shown = body.lines().map(l -> l.substring(Math.min(8, l.length()))).collect(java.util.stream.Collectors.joining("\n"));
+        String manual = java.nio.file.Files.readString(java.nio.file.Path.of("../docs/embedding.md"));
+        assertTrue(manual.contains("```java\n" + shown + "\n```"), "docs/embedding.md must show:\n" + shown);
     }
 }
