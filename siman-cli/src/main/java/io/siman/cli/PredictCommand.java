@@ -3,7 +3,6 @@ package io.siman.cli;
 import io.siman.models.Siman;
 import io.siman.models.data.Inputs;
 import io.siman.models.Classifier;
-import io.siman.models.inference.Predictor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +59,7 @@ final class PredictCommand implements Callable<Integer> {
             if (limit > 0 && images.size() > limit) {
                 images = images.subList(0, limit);
             }
-            int classes = predictor.classNames().size(), per = predictor.inputSize();
+            int per = predictor.inputSize();
             List<Object> out = new ArrayList<>();
             PrintWriter o = spec.commandLine().getOut();
             for (int from = 0; from < images.size(); from += batch) {
@@ -69,21 +68,17 @@ final class PredictCommand implements Callable<Integer> {
                 for (int i = 0; i < n; i++) {
                     System.arraycopy(images.get(from + i).values(), 0, x, i * per, per);
                 }
-                float[] logits = predictor.logits(x, n);
+                List<List<Classifier.Prediction>> ranked = predictor.top(x, n, top);
                 for (int i = 0; i < n; i++) {
-                    double[] p = Predictor.softmax(logits, i * classes, classes);
-                    int[] order = Predictor.ranking(logits, i * classes, classes);
                     List<Object> best = new ArrayList<>();
                     StringBuilder line = new StringBuilder(images.get(from + i).name()).append(':');
-                    for (int r = 0; r < Math.min(top, classes); r++) {
-                        int c = order[r];
-                        String label = predictor.classNames().get(c);
+                    for (Classifier.Prediction c : ranked.get(i)) {
                         Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("class", c);
-                        m.put("label", label);
-                        m.put("probability", p[c]);
+                        m.put("class", c.classIndex());
+                        m.put("label", c.label());
+                        m.put("probability", c.probability());
                         best.add(m);
-                        line.append(String.format(Locale.ROOT, "  %s %.1f%%", label, 100 * p[c]));
+                        line.append(String.format(Locale.ROOT, "  %s %.1f%%", c.label(), 100 * c.probability()));
                     }
                     if (json) {
                         Map<String, Object> m = new LinkedHashMap<>();

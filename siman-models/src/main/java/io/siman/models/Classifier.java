@@ -83,13 +83,13 @@ public final class Classifier implements AutoCloseable {
 
     /** The {@code k} most probable classes of one preprocessed input, most probable first. */
     public List<Prediction> top(float[] preprocessed, int k) {
-        return topOfBatch(preprocessed, 1, k).get(0);
+        return top(preprocessed, 1, k).get(0);
     }
 
     /** The most probable class of each of {@code count} preprocessed inputs laid one after another. */
     public List<Prediction> predictBatch(float[] preprocessed, int count) {
         List<Prediction> out = new ArrayList<>(count);
-        for (List<Prediction> one : topOfBatch(preprocessed, count, 1)) {
+        for (List<Prediction> one : top(preprocessed, count, 1)) {
             out.add(one.get(0));
         }
         return out;
@@ -104,7 +104,8 @@ public final class Classifier implements AutoCloseable {
         return predictor.logits(preprocessed, count);
     }
 
-    private List<List<Prediction>> topOfBatch(float[] preprocessed, int count, int k) {
+    /** The {@code k} most probable classes of each of {@code count} preprocessed inputs, most probable first. */
+    public List<List<Prediction>> top(float[] preprocessed, int count, int k) {
         if (k < 1) {
             throw new SimanException("k must be positive, got " + k);
         }
