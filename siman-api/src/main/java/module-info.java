@@ -4,6 +4,7 @@
  */
 module io.siman.api {
     exports io.siman.api;
+    exports io.siman.api.steps;
     uses io.siman.api.BackendProvider;
     uses io.siman.api.Binarizer;
 }

@@ -14,7 +14,16 @@ public interface Backend extends AutoCloseable {
     /** Number of worker threads kernels use. */
     int threads();
 
+    /** The core kernels; the capability groups are {@link #kernels(Class)}. */
     Kernels kernels();
+
+    /**
+     * The kernels of capability group {@code group} ({@link TrainingKernels}, {@link BitwiseKernels}, see
+     * {@link KernelGroup}), or a {@link MissingKernelsException} whose one-line message names this backend and the group.
+     */
+    default <G> G kernels(Class<G> group) {
+        return KernelGroup.require(this, group);
+    }
 
     /** Allocates a zero-filled tensor. */
     Tensor allocate(DType dtype, Shape shape);

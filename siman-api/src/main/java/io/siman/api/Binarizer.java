@@ -2,9 +2,10 @@ package io.siman.api;
 
 /**
  * A way of binarizing the weights of a convolution, found with {@link java.util.ServiceLoader} (register
- * in {@code META-INF/services/io.siman.api.Binarizer} and in {@code module-info}). Written against
- * {@link Kernels} only, so it runs on every backend. Built in: {@code siman} (default), {@code siman-kstar},
- * {@code xnor}, {@code irnet}, {@code none}.
+ * in {@code META-INF/services/io.siman.api.Binarizer} and in {@code module-info}). Written against the core
+ * {@link Kernels} and step families ({@link io.siman.api.steps}), each with a portable default, so it runs on every
+ * backend. Built in: {@code siman} (default), {@code xnor}, {@code irnet}, {@code none}; the plugin
+ * {@code siman-kstar} (module {@code siman-kstar}, shipped with the command line) is written as third parties write one.
  */
 public interface Binarizer {
     /** Unique lower-case name used on the command line and in checkpoints. */

@@ -180,6 +180,43 @@ public final class KernelShapes {
         }
     }
 
+    /** A row-view kernel's per-row tensor ({@code [R]}) and its output shaped as the input. Returns the rows. */
+    public static int perRow(String op, Tensor x, Tensor perRow, Tensor y) {
+        int r = x.shape().dim(0);
+        expect(op, "per-row tensor", perRow, Shape.of(r));
+        if (y != null) {
+            expect(op, "y", y, x.shape());
+        }
+        return r;
+    }
+
+    /** {@code magnitudePercentiles}: percents in [0, 100], two bounds. */
+    public static void magnitudePercentiles(Tensor x, float lowPercent, float highPercent, Tensor bounds) {
+        String op = "magnitudePercentiles";
+        if (!(lowPercent >= 0f && lowPercent <= 100f && highPercent >= 0f && highPercent <= 100f)) {
+            throw new SimanException(op + ": percents must be in [0, 100], got " + lowPercent + " and " + highPercent);
+        }
+        expect(op, "bounds", bounds, Shape.of(2));
+    }
+
+    /** {@code clampMagnitudes} and {@code maskByMagnitude}: an operand and the output shaped as {@code x}. */
+    public static void sameShape(String op, Tensor x, Tensor a, Tensor y) {
+        expect(op, "operand", a, x.shape());
+        expect(op, "y", y, x.shape());
+    }
+
+    /** {@code copyChannels}: rank-4 tensors of one batch and plane, channel ranges inside both. */
+    public static void copyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int count) {
+        Shape s = src.shape(), d = dst.shape();
+        if (s.rank() != 4 || d.rank() != 4 || s.dim(0) != d.dim(0) || s.dim(2) != d.dim(2) || s.dim(3) != d.dim(3)) {
+            throw new ShapeMismatchException("copyChannels: needs [N, C, H, W] tensors of the same N, H and W, got " + s + " and " + d);
+        }
+        if (count < 0 || srcChannel < 0 || dstChannel < 0 || srcChannel + count > s.dim(1) || dstChannel + count > d.dim(1)) {
+            throw new ShapeMismatchException("copyChannels: channels [" + srcChannel + ", " + (srcChannel + count) + ") of " + s
+                    + " to [" + dstChannel + ", " + (dstChannel + count) + ") of " + d + " fall outside");
+        }
+    }
+
     /**
      * The tensor as backend {@code owner}'s own implementation {@code type}, open, of type {@code dtype}: what every
      * backend checks of the tensors it is handed.

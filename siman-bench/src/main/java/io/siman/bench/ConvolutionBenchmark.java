@@ -4,7 +4,9 @@ import io.siman.api.Backend;
 import io.siman.api.ConvGeometry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
+import io.siman.api.BitwiseKernels;
 import io.siman.api.Kernels;
+import io.siman.api.TrainingKernels;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,6 +40,8 @@ public class ConvolutionBenchmark {
 
     private Backend backend;
     private Kernels k;
+    private TrainingKernels training;
+    private BitwiseKernels bits;
     private ConvGeometry g;
     private Tensor x, w, y, dy, dx, dw, threshold, xBits, wBits;
     private INDArray nx, nw, ny, ndy, ndx, ndw;
@@ -46,6 +50,8 @@ public class ConvolutionBenchmark {
     public void setUp() {
         backend = BenchSupport.cpuBackend(true);
         k = backend.kernels();
+        training = backend.kernels(TrainingKernels.class);
+        bits = backend.kernels(BitwiseKernels.class);
         g = LayerShapes.named(layer).geometry(batch);
         float[] xs = BenchSupport.random(1, g.inputShape().intSize());
         float[] ws = BenchSupport.random(2, g.weightShape().intSize());
@@ -62,9 +68,9 @@ public class ConvolutionBenchmark {
         wBits = backend.allocate(DType.INT64, g.packedWeightShape());
         try (Tensor s = backend.allocate(g.weightShape())) {
             k.sign(w, s);
-            k.packWeights(s, wBits);
+            bits.packWeights(s, wBits);
         }
-        k.packActivations(x, threshold, xBits);
+        bits.packActivations(x, threshold, xBits);
         nx = BenchSupport.array(xs, g.inputShape());
         nw = BenchSupport.array(ws, g.weightShape());
         ndy = BenchSupport.array(dys, g.outputShape());
@@ -93,21 +99,21 @@ public class ConvolutionBenchmark {
     /** Both gradients, as a training step needs them. */
     @Benchmark
     public Tensor simanBackward() {
-        k.conv2dBackwardData(g, dy, w, dx);
-        k.conv2dBackwardWeights(g, x, dy, dw);
+        training.conv2dBackwardData(g, dy, w, dx);
+        training.conv2dBackwardWeights(g, x, dy, dw);
         return dw;
     }
 
     /** The two halves of {@link #simanBackward}, for finding where its time goes (BenchMain runs them with --detail). */
     @Benchmark
     public Tensor simanBackwardData() {
-        k.conv2dBackwardData(g, dy, w, dx);
+        training.conv2dBackwardData(g, dy, w, dx);
         return dx;
     }
 
     @Benchmark
     public Tensor simanBackwardWeights() {
-        k.conv2dBackwardWeights(g, x, dy, dw);
+        training.conv2dBackwardWeights(g, x, dy, dw);
         return dw;
     }
 
@@ -120,15 +126,15 @@ public class ConvolutionBenchmark {
     /** The binary convolution alone, on activations already packed (as the previous layer leaves them). */
     @Benchmark
     public Tensor simanBinary() {
-        k.binaryConv2d(g, Encoding.PM1, xBits, wBits, null, null, y);
+        bits.binaryConv2d(g, Encoding.PM1, xBits, wBits, null, null, y);
         return y;
     }
 
     /** Thresholding and packing the float input, then the binary convolution: a binarized layer's whole cost. */
     @Benchmark
     public Tensor simanPackAndBinary() {
-        k.packActivations(x, threshold, xBits);
-        k.binaryConv2d(g, Encoding.PM1, xBits, wBits, null, null, y);
+        bits.packActivations(x, threshold, xBits);
+        bits.binaryConv2d(g, Encoding.PM1, xBits, wBits, null, null, y);
         return y;
     }
 }

@@ -6,6 +6,7 @@ import io.siman.api.ConvGeometry;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.BackendRegistry;
+import io.siman.api.TrainingKernels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,10 +67,10 @@ class Nd4jOracleTest {
         try (Backend one = BackendRegistry.discover().provider("cpu").create(new BackendOptions(1, Map.of()));
              Tensor tx = one.upload(data[0], g.inputShape()); Tensor tdy = one.upload(data[2], g.outputShape());
              Tensor tdw = one.allocate(g.weightShape())) {
-            one.kernels().conv2dBackwardWeights(g, tx, tdy, tdw);
+            one.kernels(TrainingKernels.class).conv2dBackwardWeights(g, tx, tdy, tdw);
             try (Tensor vx = vectorized.upload(data[0], g.inputShape()); Tensor vdy = vectorized.upload(data[2], g.outputShape());
                  Tensor vdw = vectorized.allocate(g.weightShape())) {
-                vectorized.kernels().conv2dBackwardWeights(g, vx, vdy, vdw);
+                vectorized.kernels(TrainingKernels.class).conv2dBackwardWeights(g, vx, vdy, vdw);
                 org.junit.jupiter.api.Assertions.assertArrayEquals(one.downloadFloats(tdw), vectorized.downloadFloats(vdw),
                         "the weight gradient with 1 and 2 threads");
             }
@@ -95,8 +96,8 @@ class Nd4jOracleTest {
             try (Tensor tx = b.upload(x, g.inputShape()); Tensor tw = b.upload(wt, g.weightShape()); Tensor tdy = b.upload(dy, g.outputShape());
                  Tensor ty = b.allocate(g.outputShape()); Tensor tdx = b.allocate(g.inputShape()); Tensor tdw = b.allocate(g.weightShape())) {
                 b.kernels().conv2dForward(g, tx, tw, ty);
-                b.kernels().conv2dBackwardData(g, tdy, tw, tdx);
-                b.kernels().conv2dBackwardWeights(g, tx, tdy, tdw);
+                b.kernels(TrainingKernels.class).conv2dBackwardData(g, tdy, tw, tdx);
+                b.kernels(TrainingKernels.class).conv2dBackwardWeights(g, tx, tdy, tdw);
                 String what = b.name() + (b == plain ? " (plain Java)" : " (vectorized)") + " " + g;
                 assertClose("forward " + what, ny, b.downloadFloats(ty));
                 assertClose("input gradient " + what, ndx, b.downloadFloats(tdx));

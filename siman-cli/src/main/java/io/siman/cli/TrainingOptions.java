@@ -26,7 +26,7 @@ public final class TrainingOptions {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder of the dataset's files (default for fashion-mnist: /usr/share/datasets/fashion-mnist).")
     public Path dataDir;
 
-    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = TrainingConfig.DEFAULT_BINARIZER, description = "Weight binarizer: siman, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--binarizer", paramLabel = "NAME", defaultValue = TrainingConfig.DEFAULT_BINARIZER, description = "Weight binarizer: siman, siman-kstar, xnor, irnet, none, or a plugin's (default: ${DEFAULT-VALUE}).")
     public String binarizer;
 
     @Option(names = "--encoding", paramLabel = "ENC", defaultValue = TrainingConfig.DEFAULT_ENCODING, description = "Weight bits as pm1 (-1/+1) or zero-one (0/1), SiMaN only (default: ${DEFAULT-VALUE}).")

@@ -20,6 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CliTest {
+    /** The unknown-backend error these tests expect: the test classpath also holds the test backend 'inference-only'. */
+    private static final String KNOWN = "siman: unknown backend 'nope'; known: cpu, gpu, inference-only";
+
     /** What one run of the CLI printed and returned. */
     record Result(int code, String out, String err) {
     }
@@ -71,7 +74,7 @@ class CliTest {
 
     @Test
     void unknownBackendOnTheCommandLine() {
-        assertOneLineError(run("backends", "--backend", "nope"), "siman: unknown backend 'nope'; known: cpu, gpu");
+        assertOneLineError(run("backends", "--backend", "nope"), KNOWN);
     }
 
     @Test
@@ -79,7 +82,7 @@ class CliTest {
         String old = System.getProperty("siman.backend");
         System.setProperty("siman.backend", "nope");
         try {
-            assertOneLineError(run("backends"), "siman: unknown backend 'nope'; known: cpu, gpu");
+            assertOneLineError(run("backends"), KNOWN);
             Result explicitWins = run("backends", "--json", "--backend", "cpu");
             assertEquals(0, explicitWins.code(), "--backend wins over the property");
         } finally {
@@ -111,7 +114,7 @@ class CliTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(Main.USER_ERROR, p.exitValue(), err);
-        assertEquals("siman: unknown backend 'nope'; known: cpu, gpu", err.strip());
+        assertEquals(KNOWN, err.strip());
 
         pb.environment().put("SIMAN_BACKEND", "cpu");
         Process ok = pb.start();

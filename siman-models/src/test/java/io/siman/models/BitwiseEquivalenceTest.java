@@ -1,6 +1,7 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
+import io.siman.api.TrainingKernels;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
@@ -68,11 +69,11 @@ class BitwiseEquivalenceTest {
                 backend.write(y, new int[]{0, 1, 2, 3, 4, 5, 6, 7});
                 Tensor logits = net.forward(x, TrainingProgress.training(step, 4));
                 backend.kernels().softmaxCrossEntropy(logits, y, probs, losses);
-                backend.kernels().softmaxCrossEntropyBackward(probs, y, 1f / 8, d);
+                backend.kernels(TrainingKernels.class).softmaxCrossEntropyBackward(probs, y, 1f / 8, d);
                 net.backward(d);
                 for (int i = 0; i < velocity.size(); i++) {
                     Parameter p = net.parameters().get(i);
-                    backend.kernels().sgdStep(p.value(), p.grad(), velocity.get(i), 0.05f, 0.9f, 5e-4f);
+                    backend.kernels(TrainingKernels.class).sgdStep(p.value(), p.grad(), velocity.get(i), 0.05f, 0.9f, 5e-4f);
                 }
             }
             velocity.forEach(Tensor::close);

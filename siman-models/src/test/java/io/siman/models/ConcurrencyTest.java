@@ -1,6 +1,7 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
+import io.siman.api.BitwiseKernels;
 import io.siman.api.BackendRegistry;
 import io.siman.api.ConvGeometry;
 import io.siman.api.DType;
@@ -45,12 +46,13 @@ class ConcurrencyTest {
         try (Siman shared = Siman.builder().backend("cpu").threads(2).build()) {
             Backend b = shared.backend();
             Kernels k = b.kernels();
+            BitwiseKernels bits = b.kernels(BitwiseKernels.class);
             try (Tensor x = b.upload(xv, g.inputShape()); Tensor w = b.upload(wv, g.weightShape());
                  Tensor th = b.allocate(Shape.of(2)); Tensor xb = b.allocate(DType.INT64, g.packedInputShape());
                  Tensor wb = b.allocate(DType.INT64, g.packedWeightShape()); Tensor y = b.allocate(g.outputShape())) {
                 k.rowMean(x, th);
-                k.packActivations(x, th, xb);
-                k.packWeights(w, wb); // a fresh weight tensor: its plan is built by whichever thread comes first
+                bits.packActivations(x, th, xb);
+                bits.packWeights(w, wb); // a fresh weight tensor: its plan is built by whichever thread comes first
                 ExecutorService pool = Executors.newFixedThreadPool(THREADS);
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<float[]>> results = new ArrayList<>();
@@ -61,13 +63,13 @@ class ConcurrencyTest {
                         BackendRegistry registry = BackendRegistry.discover();
                         assertEquals("cpu", registry.select("cpu").name());
                         try (Tensor out = b.allocate(g.outputShape())) {
-                            k.binaryConv2d(g, Encoding.PM1, xb, wb, null, null, out);
+                            bits.binaryConv2d(g, Encoding.PM1, xb, wb, null, null, out);
                             return b.downloadFloats(out);
                         }
                     }));
                 }
                 go.countDown();
-                k.binaryConv2d(g, Encoding.PM1, xb, wb, null, null, y);
+                bits.binaryConv2d(g, Encoding.PM1, xb, wb, null, null, y);
                 float[] expected = b.downloadFloats(y);
                 for (Future<float[]> f : results) {
                     assertArrayEquals(expected, f.get(1, TimeUnit.MINUTES));

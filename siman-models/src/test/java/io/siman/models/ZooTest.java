@@ -1,6 +1,7 @@
 package io.siman.models;
 
 import io.siman.api.Backend;
+import io.siman.api.TrainingKernels;
 import io.siman.api.BinarizerRegistry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
@@ -144,14 +145,14 @@ class ZooTest {
                     first = loss;
                 }
                 last = loss;
-                backend.kernels().softmaxCrossEntropyBackward(probs, y, 1f / 16, d);
+                backend.kernels(TrainingKernels.class).softmaxCrossEntropyBackward(probs, y, 1f / 16, d);
                 n.backward(d);
                 int i = 0;
                 for (Parameter p : n.parameters()) {
                     if (vel.size() <= i) {
                         vel.add(backend.allocate(DType.FLOAT32, p.value().shape()));
                     }
-                    backend.kernels().sgdStep(p.value(), p.grad(), vel.get(i++), 0.05f, 0.9f, 0f);
+                    backend.kernels(TrainingKernels.class).sgdStep(p.value(), p.grad(), vel.get(i++), 0.05f, 0.9f, 0f);
                 }
             }
             vel.forEach(Tensor::close);

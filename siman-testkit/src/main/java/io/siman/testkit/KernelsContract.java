@@ -5,7 +5,15 @@ import io.siman.api.Backend;
 import io.siman.api.ConvGeometry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
+import io.siman.api.BitwiseKernels;
+import io.siman.api.KernelGroup;
 import io.siman.api.Kernels;
+import io.siman.api.TrainingKernels;
+import io.siman.api.steps.BinaryActivationSteps;
+import io.siman.api.steps.IrNetSteps;
+import io.siman.api.steps.ShortcutSteps;
+import io.siman.api.steps.SimanSteps;
+import io.siman.api.steps.XnorSteps;
 import io.siman.api.PoolGeometry;
 import io.siman.api.Shape;
 import io.siman.api.ShapeMismatchException;
@@ -14,6 +22,8 @@ import io.siman.api.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,10 +37,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The executable definition of {@link Kernels}. A backend's test class extends this and implements
- * {@link #createBackend(int)}; every kernel is checked against {@link Reference} on random inputs and edge
+ * The executable definition of the kernel contract. A backend's test class extends this and implements
+ * {@link #createBackend(int)}. The core ({@link Kernels}) is checked on every backend; the tests of a capability group
+ * ({@link TrainingKernels}, {@link BitwiseKernels}) are reported skipped on a backend that does not declare it (a
+ * test of a core kernel and its backward pass, once its core assertions pass); each step family is checked twice,
+ * as the backend's own version (skipped when it has none) and as the portable default on the backend's core; every kernel is checked against {@link Reference} on random inputs and edge
  * shapes (1x1 images, odd sizes, stride 2, padding, channel counts that are not multiples of 64, batch 1),
  * every backward kernel against finite differences, and no test may leak a tensor.
  */
@@ -131,6 +145,39 @@ public abstract class KernelsContract {
         return p;
     }
 
+    // ---------------------------------------------------------------- groups and step families
+
+    /** Which implementation of a step family a test checks: the backend's own, or the portable default on its core. */
+    public enum Implementation {
+        BACKEND, PORTABLE
+    }
+
+    /** The training group; the test is reported skipped when the backend does not declare it. */
+    protected TrainingKernels training() {
+        assumeTrue(KernelGroup.TRAINING.in(backend), "backend '" + backend.name() + "' does not declare the training group");
+        return backend.kernels(TrainingKernels.class);
+    }
+
+    /** The bitwise group; the test is reported skipped when the backend does not declare it. */
+    protected BitwiseKernels bits() {
+        assumeTrue(KernelGroup.BITWISE.in(backend), "backend '" + backend.name() + "' does not declare the bitwise group");
+        return backend.kernels(BitwiseKernels.class);
+    }
+
+    /**
+     * A step family as {@code implementation}: the backend's own (skipped when it has none: it then runs the
+     * portable default, checked by the other case) or the portable default on this backend's core.
+     */
+    protected <S> S steps(Implementation implementation, Class<S> family, Function<Backend, S> portable) {
+        if (implementation == Implementation.PORTABLE) {
+            return portable.apply(backend);
+        }
+        return backend.kernels().as(family).orElseGet(() -> {
+            assumeTrue(false, "backend '" + backend.name() + "' has no " + family.getSimpleName() + " of its own (it runs the portable default)");
+            return null;
+        });
+    }
+
     // ---------------------------------------------------------------- memory
 
     @Test
@@ -205,7 +252,7 @@ public abstract class KernelsContract {
 
             Tensor dy = random(1, n, out), dx = zeros(n, in), dw = zeros(out, in), db = zeros(out);
             double[] g = down(dy);
-            k.linearBackward(x, w, dy, dx, dw, db);
+            training().linearBackward(x, w, dy, dx, dw, db);
             gradientMatches(fx, xd, g, down(dx), "linear dx");
             gradientMatches(ws -> linearRef(xd, ws, bd, n, in, out), wd, g, down(dw), "linear dw");
             gradientMatches(bs -> linearRef(xd, wd, bs, n, in, out), bd, g, down(db), "linear dbias");
@@ -269,8 +316,8 @@ public abstract class KernelsContract {
             Tensor dx = zeros(g.inputShape().dims()), dw = zeros(g.weightShape().dims());
             k.fill(dx, 99f);
             k.fill(dw, 99f);
-            k.conv2dBackwardData(g, dy, w, dx);
-            k.conv2dBackwardWeights(g, x, dy, dw);
+            training().conv2dBackwardData(g, dy, w, dx);
+            training().conv2dBackwardWeights(g, x, dy, dw);
             double[] xd = down(x), wd = down(w), gd = down(dy);
             gradientMatches(xs -> Reference.conv(xs, wd, s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]),
                     xd, gd, down(dx), "conv dx " + g);
@@ -289,8 +336,8 @@ public abstract class KernelsContract {
             Tensor y = zeros(g.outputShape().dims()), dy = random(1, g.outputShape().dims());
             Tensor dx = zeros(g.inputShape().dims()), dw = zeros(g.weightShape().dims());
             k.conv2dForward(g, x, w, y);
-            k.conv2dBackwardData(g, dy, w, dx);
-            k.conv2dBackwardWeights(g, x, dy, dw);
+            training().conv2dBackwardData(g, dy, w, dx);
+            training().conv2dBackwardWeights(g, x, dy, dw);
             double lhs = Reference.dot(down(dy), down(y));
             assertEquals(lhs, Reference.dot(down(dx), down(x)), 1e-3 * (1 + Math.abs(lhs)), "adjoint dx " + g);
             assertEquals(lhs, Reference.dot(down(dw), down(w)), 1e-3 * (1 + Math.abs(lhs)), "adjoint dw " + g);
@@ -299,6 +346,7 @@ public abstract class KernelsContract {
 
     @Test
     void resultsDoNotDependOnThreadCount() {
+        training();
         ConvGeometry g = new ConvGeometry(9, 8, 17, 17, 16, 3, 3, 1, 1);
         float[] xv = Reference.randomFloats(rnd, (int) g.inputShape().size(), 1);
         float[] wv = Reference.randomFloats(rnd, (int) g.weightShape().size(), 1);
@@ -312,12 +360,14 @@ public abstract class KernelsContract {
                  Tensor z = b.allocate(g.inputShape()); Tensor m = b.allocate(Shape.of(9)); Tensor s = b.allocate(Shape.of(9));
                  Tensor dws = b.allocate(g.weightShape()); Tensor dxs = b.allocate(g.inputShape())) {
                 Kernels kk = b.kernels();
+                TrainingKernels kt = b.kernels(TrainingKernels.class);
+                BinaryActivationSteps ks = BinaryActivationSteps.of(b);
                 kk.conv2dForward(g, x, w, y);
-                kk.conv2dBackwardData(g, dy, w, dx);
-                kk.conv2dBackwardWeights(g, x, dy, dw);
+                kt.conv2dBackwardData(g, dy, w, dx);
+                kt.conv2dBackwardWeights(g, x, dy, dw);
                 kk.rowStandardize(x, 1e-5f, z, m, s);
-                kk.binaryConv2dBackwardWeights(g, x, m, dy, dws);
-                kk.binaryActivationBackward(x, m, s, dx, dxs);
+                ks.binaryConv2dBackwardWeights(g, x, m, dy, dws);
+                ks.binaryActivationBackward(x, m, s, dx, dxs);
                 float[] all = concat(b.downloadFloats(y), b.downloadFloats(dx), b.downloadFloats(dw), b.downloadFloats(z),
                         b.downloadFloats(dws), b.downloadFloats(dxs));
                 results.add(all);
@@ -354,11 +404,11 @@ public abstract class KernelsContract {
             close(fx.apply(xd), down(y), TOL, "channel scale");
             Tensor dy = random(1, dims), dx = zeros(dims), ds = zeros(c);
             double[] g = down(dy);
-            k.channelScaleBackward(x, s, dy, dx, ds);
+            training().channelScaleBackward(x, s, dy, dx, ds);
             gradientMatches(fx, xd, g, down(dx), "channel scale dx");
             gradientMatches(ss -> scaleRef(xd, ss, c, hw), sd, g, down(ds), "channel scale dscale");
             k.fill(ds, 0f);
-            k.channelScaleBackward(x, s, dy, null, ds);
+            training().channelScaleBackward(x, s, dy, null, ds);
             gradientMatches(ss -> scaleRef(xd, ss, c, hw), sd, g, down(ds), "channel scale dscale without dx");
         }
     }
@@ -383,7 +433,7 @@ public abstract class KernelsContract {
             int len = n;
             Tensor x = random(1, dims), dy = random(1, dims), ds = zeros(rows);
             k.fill(ds, 99f);
-            k.rowScaleBackward(x, dy, ds);
+            training().rowScaleBackward(x, dy, ds);
             double[] xd = down(x), g = down(dy), expected = new double[rows];
             for (int i = 0; i < xd.length; i++) {
                 expected[i / len] += xd[i] * g[i];
@@ -438,7 +488,7 @@ public abstract class KernelsContract {
             }
             Tensor rm = up(rm0.clone(), c), rv = up(rv0.clone(), c);
             Tensor y = zeros(dims), sm = zeros(c), si = zeros(c);
-            k.batchNormTraining(x, gamma, beta, rm, rv, momentum, eps, y, sm, si);
+            training().batchNormTraining(x, gamma, beta, rm, rv, momentum, eps, y, sm, si);
             double[] xd = down(x), gd = down(gamma), bd = down(beta);
             Function<double[], double[]> fx = xs -> Reference.batchNorm(xs, gd, bd, n, c, hw, eps);
             close(fx.apply(xd), down(y), TOL, "batch norm training forward " + Shape.of(dims));
@@ -457,7 +507,7 @@ public abstract class KernelsContract {
 
             Tensor dy = random(1, dims), dx = zeros(dims), dg = zeros(c), db = zeros(c);
             double[] g = down(dy);
-            k.batchNormBackward(x, dy, gamma, sm, si, dx, dg, db);
+            training().batchNormBackward(x, dy, gamma, sm, si, dx, dg, db);
             gradientMatches(fx, xd, g, down(dx), "batch norm dx");
             gradientMatches(gs -> Reference.batchNorm(xd, gs, bd, n, c, hw, eps), gd, g, down(dg), "batch norm dgamma");
             gradientMatches(bs -> Reference.batchNorm(xd, gd, bs, n, c, hw, eps), bd, g, down(db), "batch norm dbeta");
@@ -480,11 +530,11 @@ public abstract class KernelsContract {
         Tensor x = up(v, 2, 4), y = zeros(2, 4), dy = up(new float[]{1, 2, 3, 4, 5, 6, 7, 8}, 2, 4), dx = zeros(2, 4);
         k.activation(Activation.RELU, x, y);
         assertArrayEquals(new float[]{0, 0, 0, 0, 0.5f, 1, 2, 0.25f}, backend.downloadFloats(y));
-        k.activationBackward(Activation.RELU, x, dy, dx);
+        training().activationBackward(Activation.RELU, x, dy, dx);
         assertArrayEquals(new float[]{0, 0, 0, 0, 5, 6, 7, 8}, backend.downloadFloats(dx));
         k.activation(Activation.HARDTANH, x, y);
         assertArrayEquals(new float[]{-1, -1, -0.5f, 0, 0.5f, 1, 1, 0.25f}, backend.downloadFloats(y));
-        k.activationBackward(Activation.HARDTANH, x, dy, dx);
+        training().activationBackward(Activation.HARDTANH, x, dy, dx);
         assertArrayEquals(new float[]{0, 2, 3, 4, 5, 6, 0, 8}, backend.downloadFloats(dx));
         k.activation(Activation.RELU, x, x);
         assertArrayEquals(new float[]{0, 0, 0, 0, 0.5f, 1, 2, 0.25f}, backend.downloadFloats(x), "in place");
@@ -504,7 +554,7 @@ public abstract class KernelsContract {
             close(f.apply(xd), down(py), TOL, "prelu");
             Tensor pdy = random(1, dims), pdx = zeros(dims), ds = zeros(c);
             double[] g = down(pdy);
-            k.preluBackward(px, slope, pdy, pdx, ds);
+            training().preluBackward(px, slope, pdy, pdx, ds);
             gradientMatches(f, xd, g, down(pdx), "prelu dx");
             gradientMatches(ss -> preluRef(xd, ss, c, hw), sd, g, down(ds), "prelu dslope");
         }
@@ -536,7 +586,7 @@ public abstract class KernelsContract {
                 assertEquals(expect[i], xd[(i / ohw) * hw + idx[i]], 0, "argmax points at the maximum");
             }
             Tensor dy = random(1, g.outputShape().dims()), dx = zeros(g.inputShape().dims());
-            k.maxPool2dBackward(g, dy, am, dx);
+            training().maxPool2dBackward(g, dy, am, dx);
             gradientMatches(xs -> poolRef(xs, g, true), xd, down(dy), down(dx), "max pool backward " + g);
         }
         // ties: the first maximum in scan order wins
@@ -555,7 +605,7 @@ public abstract class KernelsContract {
             double[] xd = down(x);
             close(poolRef(xd, g, false), down(y), TOL, "avg pool " + g);
             Tensor dy = random(1, g.outputShape().dims()), dx = zeros(g.inputShape().dims());
-            k.avgPool2dBackward(g, dy, dx);
+            training().avgPool2dBackward(g, dy, dx);
             gradientMatches(xs -> poolRef(xs, g, false), xd, down(dy), down(dx), "avg pool backward " + g);
         }
         PoolGeometry global = PoolGeometry.global(Shape.of(2, 3, 4, 4));
@@ -587,13 +637,15 @@ public abstract class KernelsContract {
 
     // ---------------------------------------------------------------- shortcut A
 
-    @Test
-    void optionAShortcut() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void optionAShortcut(Implementation implementation) {
+        ShortcutSteps steps = steps(implementation, ShortcutSteps.class, ShortcutSteps::portable);
         for (int[] s : new int[][]{{2, 16, 8, 8, 32}, {1, 3, 5, 5, 7}, {1, 2, 1, 1, 2}}) {
             int n = s[0], c = s[1], h = s[2], w = s[3], cy = s[4], ho = (h + 1) / 2, wo = (w + 1) / 2, pad = (cy - c) / 2;
             Tensor x = random(1, n, c, h, w), y = zeros(n, cy, ho, wo);
             k.fill(y, 5f);
-            k.shortcutA(x, y);
+            steps.shortcutA(x, y);
             Function<double[], double[]> f = xs -> {
                 double[] out = new double[n * cy * ho * wo];
                 for (int i = 0; i < n; i++) {
@@ -609,12 +661,13 @@ public abstract class KernelsContract {
             };
             double[] xd = down(x);
             close(f.apply(xd), down(y), 0, "shortcut A");
+            training(); // the backward pass is training's (its portable default uses the training group)
             Tensor dy = random(1, n, cy, ho, wo), dx = zeros(n, c, h, w);
             k.fill(dx, 5f);
-            k.shortcutABackward(dy, dx);
+            steps.shortcutABackward(dy, dx);
             gradientMatches(f, xd, down(dy), down(dx), "shortcut A backward");
         }
-        assertThrows(ShapeMismatchException.class, () -> k.shortcutA(zeros(1, 4, 4, 4), zeros(1, 7, 2, 2)));
+        assertThrows(ShapeMismatchException.class, () -> steps.shortcutA(zeros(1, 4, 4, 4), zeros(1, 7, 2, 2)));
     }
 
     // ---------------------------------------------------------------- loss
@@ -630,7 +683,7 @@ public abstract class KernelsContract {
         close(Reference.crossEntropy(z, labels, kk), down(losses), TOL, "cross-entropy");
         close(softmaxRows(z, kk), down(probs), TOL, "softmax");
         Tensor dz = zeros(n, kk);
-        k.softmaxCrossEntropyBackward(probs, lab, 1f / n, dz);
+        training().softmaxCrossEntropyBackward(probs, lab, 1f / n, dz);
         double[] numeric = Reference.numericGradient(p -> {
             double s = 0;
             for (double l : Reference.crossEntropy(p, labels, kk)) {
@@ -666,13 +719,15 @@ public abstract class KernelsContract {
                 assertEquals(xf[i] >= mf[i / n], zf[i] >= 0f, "sign(z) must equal sign(x - mean) at " + i);
             }
             Tensor dz = random(1, dims), dx = zeros(dims);
-            k.rowStandardizeBackward(z, inv, dz, dx);
+            training().rowStandardizeBackward(z, inv, dz, dx);
             gradientMatches(f, xd, down(dz), down(dx), "row standardize backward");
         }
     }
 
-    @Test
-    void binaryActivationBackwardIsApproxSignThenStandardization() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void binaryActivationBackwardIsApproxSignThenStandardization(Implementation implementation) {
+        BinaryActivationSteps steps = steps(implementation, BinaryActivationSteps.class, BinaryActivationSteps::portable);
         for (int[] dims : new int[][]{{3, 2, 3, 3}, {4, 10}, {2, 130}, {5, 16, 7, 7}}) {
             int rows = dims[0];
             Tensor x = random(1.5, dims), z = zeros(dims), mean = zeros(rows), inv = zeros(rows), mean2 = zeros(rows), inv2 = zeros(rows);
@@ -681,16 +736,18 @@ public abstract class KernelsContract {
             assertArrayEquals(backend.downloadFloats(mean), backend.downloadFloats(mean2), "statistics alone: the same mean");
             assertArrayEquals(backend.downloadFloats(inv), backend.downloadFloats(inv2), "statistics alone: the same inverse deviation");
             Tensor dxb = random(1, dims), da = zeros(dims), expected = zeros(dims), dx = zeros(dims);
-            k.approxSignBackward(z, dxb, da);
-            k.rowStandardizeBackward(z, inv, da, expected);
+            steps.approxSignBackward(z, dxb, da);
+            training().rowStandardizeBackward(z, inv, da, expected);
             k.fill(dx, 99f);
-            k.binaryActivationBackward(x, mean, inv, dxb, dx);
+            steps.binaryActivationBackward(x, mean, inv, dxb, dx);
             close(down(expected), down(dx), TOL, "fused activation binarization backward " + Shape.of(dims));
         }
     }
 
-    @Test
-    void binaryWeightGradientEqualsTheFloatGradientOfTheSigns() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void binaryWeightGradientEqualsTheFloatGradientOfTheSigns(Implementation implementation) {
+        BinaryActivationSteps steps = steps(implementation, BinaryActivationSteps.class, BinaryActivationSteps::portable);
         int[][] shapes = {
                 {2, 3, 5, 5, 4, 3, 1, 1}, {3, 16, 8, 8, 8, 3, 1, 1}, {2, 5, 7, 7, 6, 3, 1, 0}, {1, 70, 4, 4, 5, 3, 2, 1},
                 {2, 16, 20, 20, 5, 3, 1, 1}, {1, 4, 33, 9, 3, 3, 1, 1}, {1, 3, 6, 70, 4, 3, 1, 1}, {2, 8, 6, 6, 4, 1, 1, 0},
@@ -708,30 +765,143 @@ public abstract class KernelsContract {
                 signs[i] = xv[i] >= tv[i / per] ? 1f : -1f;
             }
             Tensor xs = up(signs, g.inputShape().dims()), expected = zeros(g.weightShape().dims()), dw = zeros(g.weightShape().dims());
-            k.conv2dBackwardWeights(g, xs, dy, expected);
+            training().conv2dBackwardWeights(g, xs, dy, expected);
             k.fill(dw, 99f);
-            k.binaryConv2dBackwardWeights(g, x, th, dy, dw);
+            steps.binaryConv2dBackwardWeights(g, x, th, dy, dw);
             close(down(expected), down(dw), 1e-4, "binary weight gradient " + g);
         }
     }
 
-    @Test
-    void approxSignBackward() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void approxSignBackward(Implementation implementation) {
+        BinaryActivationSteps steps = steps(implementation, BinaryActivationSteps.class, BinaryActivationSteps::portable);
         Tensor a = up(new float[]{-2f, -1f, -0.5f, 0f, 0.25f, 0.9f, 1f, 3f}, 8), d = up(new float[]{1, 1, 2, 1, 1, 1, 1, 1}, 8);
         Tensor out = zeros(8);
-        k.approxSignBackward(a, d, out);
+        steps.approxSignBackward(a, d, out);
         assertArrayEquals(new float[]{0, 0, 2, 2, 1.5f, 0.2f, 0, 0}, backend.downloadFloats(out), 1e-6f);
+    }
+
+    // ---------------------------------------------------------------- generic primitives
+
+    @Test
+    void rowSubtractAndRowAbsMean() {
+        Tensor x = up(new float[]{1f, -2f, 3f, 0.5f, 0.25f, -0.75f}, 2, 3), v = up(new float[]{0.5f, -1f}, 2), y = zeros(2, 3);
+        k.rowSubtract(x, v, y);
+        assertArrayEquals(new float[]{0.5f, -2.5f, 2.5f, 1.5f, 1.25f, 0.25f}, backend.downloadFloats(y));
+        k.rowSubtract(x, v, x);
+        assertArrayEquals(backend.downloadFloats(y), backend.downloadFloats(x), "in place");
+        Tensor m = zeros(2);
+        k.rowAbsMean(y, m);
+        assertArrayEquals(new float[]{5.5f / 3, 3f / 3}, backend.downloadFloats(m), 1e-6f);
+        for (int[] dims : new int[][]{{3, 2, 3, 3}, {2, 300}, {1, 2}}) {
+            Tensor r = random(2, dims), rm = zeros(dims[0]);
+            k.rowAbsMean(r, rm);
+            double[] rd = down(r), expect = new double[dims[0]];
+            int n = rd.length / dims[0];
+            for (int i = 0; i < rd.length; i++) {
+                expect[i / n] += Math.abs(rd[i]) / n;
+            }
+            close(expect, down(rm), TOL, "row abs mean " + Shape.of(dims));
+        }
+        assertThrows(ShapeMismatchException.class, () -> k.rowSubtract(x, zeros(3), y));
+    }
+
+    @Test
+    void topMagnitudesRankRowsWithCountsPerRow() {
+        Tensor x = up(new float[]{0.1f, -0.9f, 0.5f, -0.5f, 0.2f, 0.5f, 0.5f, -0.5f, 0.5f, 0f}, 2, 5), y = zeros(2, 5);
+        k.topMagnitudes(x, upInts(new int[]{2, 3}, 2), 7f, -3f, y);
+        assertArrayEquals(new float[]{-3, 7, 7, -3, -3, 7, 7, 7, -3, -3}, backend.downloadFloats(y), "ties go to the lower index");
+        k.topMagnitudes(x, upInts(new int[]{0, 5}, 2), 1f, 0f, y);
+        assertArrayEquals(new float[]{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, backend.downloadFloats(y), "counts 0 and n");
+        for (int[] dims : new int[][]{{5, 3, 3, 3}, {2, 130}}) {
+            Tensor z = random(2, dims), s = zeros(dims);
+            int rows = dims[0], n = (int) (Shape.of(dims).size() / rows);
+            int[] counts = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                counts[r] = rnd.nextInt(n + 1);
+            }
+            k.topMagnitudes(z, upInts(counts, rows), 1f, 0f, s);
+            float[] zf = backend.downloadFloats(z), sf = backend.downloadFloats(s);
+            for (int r = 0; r < rows; r++) {
+                float minOn = Float.POSITIVE_INFINITY, maxOff = 0f;
+                int on = 0;
+                for (int j = r * n; j < (r + 1) * n; j++) {
+                    if (sf[j] == 1f) {
+                        on++;
+                        minOn = Math.min(minOn, Math.abs(zf[j]));
+                    } else {
+                        assertEquals(0f, sf[j]);
+                        maxOff = Math.max(maxOff, Math.abs(zf[j]));
+                    }
+                }
+                assertEquals(counts[r], on, "row " + r + " count");
+                assertTrue(on == 0 || on == n || minOn >= maxOff, "row " + r + ": the largest magnitudes win");
+            }
+        }
+        assertThrows(SimanException.class, () -> k.topMagnitudes(x, upInts(new int[]{6, 0}, 2), 1f, 0f, y));
+    }
+
+    @Test
+    void magnitudePercentilesAndClamp() {
+        float[] xv = Reference.gaussians(rnd, 6 * 27, 0.1);
+        Tensor x = up(xv, 6, 3, 3, 3), bounds = zeros(2);
+        double[] mags = new double[xv.length];
+        for (int i = 0; i < xv.length; i++) {
+            mags[i] = Math.abs(xv[i]);
+        }
+        for (float p : new float[]{0f, 7.5f, 15f, 50f}) {
+            k.magnitudePercentiles(x, p, 100f - p, bounds);
+            close(new double[]{Reference.percentile(mags, p), Reference.percentile(mags, 100 - p)}, down(bounds), 1e-6, "percentiles " + p);
+        }
+        Tensor v = up(new float[]{-2f, -0.5f, 0f, -0f, 0.1f, 3f}, 6), b = up(new float[]{0.25f, 1f}, 2), y = zeros(6);
+        k.clampMagnitudes(v, b, y);
+        assertArrayEquals(new float[]{-1f, -0.5f, 0.25f, 0.25f, 0.25f, 1f}, backend.downloadFloats(y), "sign(0) = +1");
+        k.clampMagnitudes(v, b, v);
+        assertArrayEquals(backend.downloadFloats(y), backend.downloadFloats(v), "in place");
+        assertThrows(SimanException.class, () -> k.magnitudePercentiles(x, -1f, 50f, bounds));
+    }
+
+    @Test
+    void maskByMagnitudeSelects() {
+        Tensor x = up(new float[]{-2f, -1f, 0f, 0.5f, 1f, 1.5f}, 6), a = up(new float[]{1, 2, 3, 4, 5, 6}, 6), y = zeros(6);
+        k.maskByMagnitude(x, 1f, a, y);
+        assertArrayEquals(new float[]{0, 2, 3, 4, 5, 0}, backend.downloadFloats(y));
+        k.maskByMagnitude(x, 0.5f, a, a);
+        assertArrayEquals(new float[]{0, 0, 3, 4, 0, 0}, backend.downloadFloats(a), "in place");
+    }
+
+    @Test
+    void copyChannelsCopiesARangeAndLeavesTheRest() {
+        int n = 2, c1 = 3, c2 = 5, h = 2, w = 3;
+        Tensor src = random(1, n, c1, h, w), dst = zeros(n, c2, h, w);
+        k.fill(dst, 9f);
+        k.copyChannels(src, 1, dst, 2, 2);
+        float[] s = backend.downloadFloats(src), d = backend.downloadFloats(dst);
+        int plane = h * w;
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c2; ch++) {
+                for (int q = 0; q < plane; q++) {
+                    float expect = ch == 2 || ch == 3 ? s[(i * c1 + ch - 1) * plane + q] : 9f;
+                    assertEquals(expect, d[(i * c2 + ch) * plane + q], "sample " + i + " channel " + ch);
+                }
+            }
+        }
+        assertThrows(ShapeMismatchException.class, () -> k.copyChannels(src, 2, dst, 0, 2));
+        assertThrows(ShapeMismatchException.class, () -> k.copyChannels(src, 0, zeros(n, c2, h, 4), 0, 1));
     }
 
     // ---------------------------------------------------------------- SiMaN
 
-    @Test
-    void simanClipCentresAndClipsLayerWide() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void simanClipCentresAndClipsLayerWide(Implementation implementation) {
+        SimanSteps steps = steps(implementation, SimanSteps.class, SimanSteps::portable);
         for (float p : new float[]{15f, 7.5f, 0f, 50f}) {
             int co = 6, n = 27;
             float[] wv = Reference.gaussians(rnd, co * n, 0.1);
             Tensor w = up(wv.clone(), co, 3, 3, 3);
-            k.simanClip(w, p);
+            steps.simanClip(w, p);
             double[] u = new double[wv.length], mags = new double[wv.length];
             for (int r = 0; r < co; r++) {
                 double m = 0;
@@ -752,16 +922,18 @@ public abstract class KernelsContract {
             }
             close(expect, down(w), 1e-5, "siman clip at " + p + "%");
         }
-        assertThrows(SimanException.class, () -> k.simanClip(zeros(2, 2), 60f));
+        assertThrows(SimanException.class, () -> steps.simanClip(zeros(2, 2), 60f));
     }
 
-    @Test
-    void topHalfBitsTakeExactlyHalfWithLowIndexTieBreak() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void topHalfBitsTakeExactlyHalfWithLowIndexTieBreak(Implementation implementation) {
+        SimanSteps steps = steps(implementation, SimanSteps.class, SimanSteps::portable);
         for (int[] dims : new int[][]{{5, 3, 3, 3}, {3, 7}, {2, 130}, {1, 1}, {4, 2}}) {
             int rows = dims[0];
             Tensor z = random(2, dims), s = zeros(dims);
             for (Encoding enc : Encoding.values()) {
-                k.topHalfBits(z, enc, s);
+                steps.topHalfBits(z, enc, s);
                 float[] zf = backend.downloadFloats(z), sf = backend.downloadFloats(s);
                 int n = zf.length / rows;
                 for (int r = 0; r < rows; r++) {
@@ -785,35 +957,39 @@ public abstract class KernelsContract {
         }
         // all ties: the lower indices win
         Tensor z = up(new float[]{0.5f, -0.5f, 0.5f, -0.5f, 0.5f}, 1, 5), s = zeros(1, 5);
-        k.topHalfBits(z, Encoding.PM1, s);
+        steps.topHalfBits(z, Encoding.PM1, s);
         assertArrayEquals(new float[]{1, 1, -1, -1, -1}, backend.downloadFloats(s));
     }
 
     // ---------------------------------------------------------------- baselines
 
-    @Test
-    void xnorAndItsStraightThrough() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void xnorAndItsStraightThrough(Implementation implementation) {
+        XnorSteps steps = steps(implementation, XnorSteps.class, XnorSteps::portable);
         Tensor w = up(new float[]{0.5f, -1.5f, 0f, 1f, -0.2f, 0.4f}, 2, 3), s = zeros(2, 3), scale = zeros(2);
-        k.xnorWeights(w, s, scale);
+        steps.xnorWeights(w, s, scale);
         float a0 = (0.5f + 1.5f + 0f) / 3, a1 = (1f + 0.2f + 0.4f) / 3;
         assertArrayEquals(new float[]{a0, a1}, backend.downloadFloats(scale), 1e-6f);
         assertArrayEquals(new float[]{a0, -a0, a0, a1, -a1, a1}, backend.downloadFloats(s), 1e-6f);
         Tensor ds = up(new float[]{1, 2, 3, 4, 5, 6}, 2, 3), dw = zeros(2, 3);
-        k.clippedStraightThrough(w, ds, scale, 1f, dw);
+        steps.clippedStraightThrough(w, ds, scale, 1f, dw);
         assertArrayEquals(new float[]{a0, 0, 3 * a0, 4 * a1, 5 * a1, 6 * a1}, backend.downloadFloats(dw), 1e-6f);
     }
 
-    @Test
-    void irnetAndEde() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void irnetAndEde(Implementation implementation) {
+        IrNetSteps steps = steps(implementation, IrNetSteps.class, IrNetSteps::portable);
         // mean |z| of row 0 = 0.75 -> log2 = -0.415 -> 2^0 = 1 ... round(-0.415) = 0
         // mean |z| of row 1 = 0.3 -> log2 = -1.737 -> 2^-2 = 0.25
         Tensor z = up(new float[]{0.5f, -1f, 0.75f, -0.2f, 0.4f, 0.3f}, 2, 3), s = zeros(2, 3), scale = zeros(2);
-        k.irnetWeights(z, s, scale);
+        steps.irnetWeights(z, s, scale);
         assertArrayEquals(new float[]{1f, 0.25f}, backend.downloadFloats(scale));
         assertArrayEquals(new float[]{1, -1, 1, -0.25f, 0.25f, 0.25f}, backend.downloadFloats(s));
         float t = 0.5f, kk = 2f;
         Tensor ds = up(new float[]{1, 2, 3, 4, 5, 6}, 2, 3), dz = zeros(2, 3);
-        k.edeBackward(z, ds, scale, t, kk, dz);
+        steps.edeBackward(z, ds, scale, t, kk, dz);
         float[] zv = backend.downloadFloats(z), dsv = backend.downloadFloats(ds), sc = backend.downloadFloats(scale);
         double[] expect = new double[6];
         for (int i = 0; i < 6; i++) {
@@ -830,8 +1006,8 @@ public abstract class KernelsContract {
         float[] p0 = {1f, -2f, 0.5f}, g1 = {0.1f, 0.2f, -0.3f}, g2 = {-0.5f, 0f, 0.25f};
         Tensor p = up(p0.clone(), 3), v = zeros(3);
         float lr = 0.1f, mom = 0.9f, wd = 5e-4f;
-        k.sgdStep(p, up(g1, 3), v, lr, mom, wd);
-        k.sgdStep(p, up(g2, 3), v, lr, mom, wd);
+        training().sgdStep(p, up(g1, 3), v, lr, mom, wd);
+        training().sgdStep(p, up(g2, 3), v, lr, mom, wd);
         double[] pd = toDouble(p0), vd = new double[3];
         for (float[] g : new float[][]{g1, g2}) {
             for (int i = 0; i < 3; i++) {
@@ -854,7 +1030,7 @@ public abstract class KernelsContract {
             s[i] = rnd.nextBoolean() ? 1f : -1f;
         }
         Tensor st = up(s, co, ci, kh, kw), bits = zeros(DType.INT64, Shape.of(co, kh, kw, 2));
-        k.packWeights(st, bits);
+        bits().packWeights(st, bits);
         long[] b = backend.downloadLongs(bits);
         for (int o = 0; o < co; o++) {
             for (int t = 0; t < kh * kw; t++) {
@@ -877,7 +1053,7 @@ public abstract class KernelsContract {
             float[] xv = backend.downloadFloats(x);
             xv[0] = thv[0]; // equal to the threshold: bit 1
             backend.write(x, xv);
-            k.packActivations(x, th, xb);
+            bits().packActivations(x, th, xb);
             long[] a = backend.downloadLongs(xb);
             for (int i = 0; i < n; i++) {
                 for (int p = 0; p < h * w; p++) {
@@ -922,13 +1098,13 @@ public abstract class KernelsContract {
                 Tensor yf = zeros(g.outputShape().dims()), yb = zeros(g.outputShape().dims());
                 k.conv2dForward(g, xs, ws, yf);
                 Tensor xb = zeros(DType.INT64, g.packedInputShape()), wb = zeros(DType.INT64, g.packedWeightShape());
-                k.packActivations(x, th, xb);
-                k.packWeights(ws, wb);
-                k.binaryConv2d(g, enc, xb, wb, null, null, yb);
+                bits().packActivations(x, th, xb);
+                bits().packWeights(ws, wb);
+                bits().binaryConv2d(g, enc, xb, wb, null, null, yb);
                 assertArrayEquals(backend.downloadFloats(yf), backend.downloadFloats(yb), 0f,
                         "integer sums must be exact: " + g + " " + enc);
                 Tensor scale = random(1, g.outChannels()), bias = random(1, g.outChannels());
-                k.binaryConv2d(g, enc, xb, wb, scale, bias, yb);
+                bits().binaryConv2d(g, enc, xb, wb, scale, bias, yb);
                 float[] sums = backend.downloadFloats(yf), out = backend.downloadFloats(yb);
                 float[] sc = backend.downloadFloats(scale), bi = backend.downloadFloats(bias);
                 int plane = g.outHeight() * g.outWidth();

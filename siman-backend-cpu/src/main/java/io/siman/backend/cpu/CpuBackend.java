@@ -21,7 +21,7 @@ public final class CpuBackend implements Backend {
         this.device = device;
         this.parallel = new Parallel(threads);
         Vectorization.Choice path = Vectorization.choose(properties);
-        this.kernels = new CpuKernels(this, parallel, path.matMul(), path.convolution(), path.bitKernels(), path.reductions());
+        this.kernels = new CpuKernels(this, parallel, path, CpuKernels.portableSteps(properties));
     }
 
     /** "scalar" or "vector N-bit": the path the float kernels take. */

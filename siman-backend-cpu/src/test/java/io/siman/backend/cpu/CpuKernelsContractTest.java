@@ -2,13 +2,20 @@ package io.siman.backend.cpu;
 
 import io.siman.api.Backend;
 import io.siman.api.BackendOptions;
+import io.siman.api.KernelGroup;
+import io.siman.api.steps.BinaryActivationSteps;
+import io.siman.api.steps.ShortcutSteps;
+import io.siman.api.steps.SimanSteps;
 import io.siman.testkit.KernelsContract;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,6 +40,18 @@ class CpuKernelsContractTest extends KernelsContract {
         String path = ((CpuBackend) backend).kernelPath();
         assertTrue(path.startsWith(expected), "kernel path " + path + ", expected " + expected);
         assertEquals(Vectorization.moduleAvailable(), path.startsWith("vector"));
+    }
+
+    @Test
+    void declaresBothGroupsAndItsOwnStepFamiliesUnlessThePortableOnesAreAskedFor() {
+        assertEquals(List.of(KernelGroup.BITWISE, KernelGroup.TRAINING), KernelGroup.of(backend));
+        assertSame(backend.kernels(), SimanSteps.of(backend));
+        assertSame(backend.kernels(), BinaryActivationSteps.of(backend));
+        try (Backend portable = cpu(2, Map.of(CpuKernels.PORTABLE_STEPS, "true"))) {
+            assertEquals(List.of(KernelGroup.BITWISE, KernelGroup.TRAINING), KernelGroup.of(portable), "groups stay");
+            assertNotSame(portable.kernels(), SimanSteps.of(portable));
+            assertNotSame(portable.kernels(), ShortcutSteps.of(portable));
+        }
     }
 
     @Nested

@@ -11,6 +11,13 @@ import io.siman.api.Shape;
 import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
+import io.siman.api.TrainingKernels;
+import io.siman.api.BitwiseKernels;
+import io.siman.api.steps.BinaryActivationSteps;
+import io.siman.api.steps.IrNetSteps;
+import io.siman.api.steps.ShortcutSteps;
+import io.siman.api.steps.SimanSteps;
+import io.siman.api.steps.XnorSteps;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -34,11 +41,12 @@ import static io.siman.api.KernelShapes.expectSize;
 import static io.siman.api.KernelShapes.plane;
 
 /**
- * Every kernel of the contract on an OpenCL device: the host side checks shapes (with the contract's shared rules)
+ * Every kernel of the contract (the core, both capability groups, every built-in step family) on an OpenCL device: the host side checks shapes (with the contract's shared rules)
  * and launches the programs of {@code kernels.cl}, built once when the backend is created. Launches are serialized
  * on this object, since an OpenCL kernel object holds its arguments.
  */
-final class OpenClKernels implements Kernels {
+final class OpenClKernels implements Kernels, TrainingKernels, BitwiseKernels,
+        SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps {
     /** Stands for a work-group's float scratch in local memory, in an argument list. */
     private static final Object LOCAL = new Object();
     private static final String SOURCE = "/io/siman/backend/gpu/kernels.cl";
@@ -519,6 +527,70 @@ final class OpenClKernels implements Kernels {
         runGroups("binary_activation_backward", r, f(x), f(mean), f(invStd), f(dxb), f(dx), LOCAL, x.shape().rowLength());
     }
 
+    // ---------------------------------------------------------------- generic primitives
+
+    @Override
+    public void rowSubtract(Tensor x, Tensor values, Tensor y) {
+        KernelShapes.perRow("rowSubtract", x, values, y);
+        run("row_subtract", size(x), f(x), f(values), f(y), size(x), x.shape().rowLength());
+    }
+
+    @Override
+    public void rowAbsMean(Tensor x, Tensor mean) {
+        int r = KernelShapes.perRow("rowAbsMean", x, mean, null);
+        runGroups("row_abs_mean", r, f(x), f(mean), LOCAL, x.shape().rowLength());
+    }
+
+    @Override
+    public void topMagnitudes(Tensor x, Tensor counts, float high, float low, Tensor y) {
+        String op = "topMagnitudes";
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect(op, "counts", counts, Shape.of(r));
+        expect(op, "y", y, x.shape());
+        // checked on the host (the counts are small): the one-line error must come from here, not from the device
+        int[] given = backend.downloadInts(counts);
+        for (int i = 0; i < r; i++) {
+            int c = given[i];
+            if (c < 0 || c > n) {
+                throw new SimanException(op + ": count " + c + " of row " + i + " is outside [0, " + n + "]");
+            }
+        }
+        runGroups("top_magnitudes", r, f(x), mem(counts, DType.INT32), high, low, f(y), n);
+    }
+
+    @Override
+    public void magnitudePercentiles(Tensor x, float lowPercent, float highPercent, Tensor bounds) {
+        KernelShapes.magnitudePercentiles(x, lowPercent, highPercent, bounds);
+        int total = size(x), padded = sortLength(total);
+        try (Tensor mags = backend.allocate(Shape.of(padded))) {
+            if (padded > total) {
+                fill(mags, Float.POSITIVE_INFINITY);
+            }
+            run("magnitudes", total, f(x), f(mags), total);
+            sortedPercentiles(mags, total, lowPercent, highPercent, bounds);
+        }
+    }
+
+    @Override
+    public void clampMagnitudes(Tensor x, Tensor bounds, Tensor y) {
+        KernelShapes.sameShape("clampMagnitudes", x, y, y);
+        expect("clampMagnitudes", "bounds", bounds, Shape.of(2));
+        run("clip_magnitudes", size(x), f(x), f(bounds), f(y), size(x));
+    }
+
+    @Override
+    public void maskByMagnitude(Tensor x, float limit, Tensor a, Tensor y) {
+        KernelShapes.sameShape("maskByMagnitude", x, a, y);
+        run("mask_by_magnitude", size(x), f(x), limit, f(a), f(y), size(x));
+    }
+
+    @Override
+    public void copyChannels(Tensor src, int srcChannel, Tensor dst, int dstChannel, int count) {
+        KernelShapes.copyChannels(src, srcChannel, dst, dstChannel, count);
+        int plane = plane(src), total = src.shape().dim(0) * count * plane;
+        run("copy_channels", total, f(src), src.shape().dim(1), srcChannel, f(dst), dst.shape().dim(1), dstChannel, count, plane, total);
+    }
+
     // ---------------------------------------------------------------- SiMaN weight steps
 
     @Override
@@ -531,27 +603,37 @@ final class OpenClKernels implements Kernels {
             runGroups("centre_rows", r, f(w), null, LOCAL, n);
             return;
         }
-        // the magnitudes sorted on the device (bitonic, padded to a power of two with +inf), then both percentiles
-        int padded = Integer.highestOneBit(Math.max(1, total - 1)) << (total > 1 ? 1 : 0);
+        int padded = sortLength(total);
         try (Tensor mags = backend.allocate(Shape.of(padded)); Tensor bounds = backend.allocate(Shape.of(2))) {
             if (padded > total) {
                 fill(mags, Float.POSITIVE_INFINITY);
             }
             runGroups("centre_rows", r, f(w), f(mags), LOCAL, n);
-            for (int k = 2; k <= padded; k <<= 1) {
-                for (int j = k >> 1; j > 0; j >>= 1) {
-                    run("bitonic_step", padded, f(mags), j, k, padded);
-                }
-            }
-            run("percentiles", 1, f(mags), total, percent, 100f - percent, f(bounds));
-            run("clip_magnitudes", total, f(w), f(bounds), total);
+            sortedPercentiles(mags, total, percent, 100f - percent, bounds);
+            run("clip_magnitudes", total, f(w), f(bounds), f(w), total);
         }
+    }
+
+    /** The power of two the bitonic sort pads {@code total} values to. */
+    private static int sortLength(int total) {
+        return Integer.highestOneBit(Math.max(1, total - 1)) << (total > 1 ? 1 : 0);
+    }
+
+    /** Sorts {@code mags} (a power of two long, padded with +inf) on the device and writes two percentiles of its first {@code total}. */
+    private void sortedPercentiles(Tensor mags, int total, float lo, float hi, Tensor bounds) {
+        int padded = size(mags);
+        for (int k = 2; k <= padded; k <<= 1) {
+            for (int j = k >> 1; j > 0; j >>= 1) {
+                run("bitonic_step", padded, f(mags), j, k, padded);
+            }
+        }
+        run("percentiles", 1, f(mags), total, lo, hi, f(bounds));
     }
 
     @Override
     public void topHalfBits(Tensor z, Encoding encoding, Tensor s) {
         expect("topHalfBits", "s", s, z.shape());
-        runGroups("top_half_bits", z.shape().dim(0), f(z), encoding == Encoding.PM1 ? -1f : 0f, f(s), z.shape().rowLength());
+        runGroups("top_magnitudes", z.shape().dim(0), f(z), null, 1f, encoding == Encoding.PM1 ? -1f : 0f, f(s), z.shape().rowLength());
     }
 
     // ---------------------------------------------------------------- sign-based baselines

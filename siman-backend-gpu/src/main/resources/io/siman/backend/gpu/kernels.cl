@@ -485,16 +485,51 @@ __kernel void percentiles(__global const float* sorted, int n, float lo, float h
     }
 }
 
-__kernel void clip_magnitudes(__global float* w, __global const float* bounds, int n) {
+__kernel void clip_magnitudes(__global const float* w, __global const float* bounds, __global float* out, int n) {
     int i = get_global_id(0);
     if (i >= n) return;
-    float m = fmin(bounds[1], fmax(bounds[0], fabs(w[i])));
-    w[i] = w[i] >= 0.0f ? m : -m;
+    float v = w[i], m = fmin(bounds[1], fmax(bounds[0], fabs(v)));
+    out[i] = v >= 0.0f ? m : -m;
 }
 
-// One work-group per row: bit 1 for the floor(n/2) largest |z|, ties to the lower index.
-__kernel void top_half_bits(__global const float* z, float low, __global float* s, int n) {
-    int r = get_group_id(0), lid = get_local_id(0), ls = get_local_size(0), k = n / 2;
+__kernel void magnitudes(__global const float* x, __global float* mags, int n) {
+    int i = get_global_id(0);
+    if (i < n) mags[i] = fabs(x[i]);
+}
+
+// ------------------------------------------------------------------------------------------------ generic primitives
+
+__kernel void row_subtract(__global const float* x, __global const float* v, __global float* y, int total, int n) {
+    int i = get_global_id(0);
+    if (i < total) y[i] = x[i] - v[i / n];
+}
+
+// One work-group per row.
+__kernel void row_abs_mean(__global const float* x, __global float* mean, __local float* scratch, int n) {
+    int r = get_group_id(0), lid = get_local_id(0), ls = get_local_size(0);
+    float a = 0.0f;
+    for (int j = lid; j < n; j += ls) a += fabs(x[r * n + j]);
+    float m = group_sum(scratch, a) / n;
+    if (lid == 0) mean[r] = m;
+}
+
+__kernel void mask_by_magnitude(__global const float* x, float limit, __global const float* a, __global float* y, int n) {
+    int i = get_global_id(0);
+    if (i < n) y[i] = fabs(x[i]) <= limit ? a[i] : 0.0f;
+}
+
+// One work-item per copied value: count channels of plane values for each of the samples.
+__kernel void copy_channels(__global const float* src, int cs, int sc, __global float* dst, int cd, int dc, int count, int plane, int total) {
+    int i = get_global_id(0);
+    if (i >= total) return;
+    int per = count * plane, sample = i / per, rest = i % per;
+    dst[(sample * cd + dc) * plane + rest] = src[(sample * cs + sc) * plane + rest];
+}
+
+// One work-group per row: high for the counts[r] (or, without counts, floor(n/2)) largest |z|, ties to the lower
+// index; low for the others.
+__kernel void top_magnitudes(__global const float* z, __global const int* counts, float high, float low, __global float* s, int n) {
+    int r = get_group_id(0), lid = get_local_id(0), ls = get_local_size(0), k = counts ? counts[r] : n / 2;
     for (int j = lid; j < n; j += ls) {
         float mine = fabs(z[r * n + j]);
         int above = 0;
@@ -502,7 +537,7 @@ __kernel void top_half_bits(__global const float* z, float low, __global float* 
             float other = fabs(z[r * n + i]);
             above += (other > mine || (other == mine && i < j)) ? 1 : 0;
         }
-        s[r * n + j] = above < k ? 1.0f : low;
+        s[r * n + j] = above < k ? high : low;
     }
 }
 

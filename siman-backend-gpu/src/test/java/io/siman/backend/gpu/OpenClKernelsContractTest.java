@@ -3,11 +3,17 @@ package io.siman.backend.gpu;
 import io.siman.api.Backend;
 import io.siman.api.BackendOptions;
 import io.siman.api.BackendProbe;
+import io.siman.api.KernelGroup;
+import io.siman.api.steps.IrNetSteps;
+import io.siman.api.steps.SimanSteps;
 import io.siman.testkit.KernelsContract;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,5 +39,12 @@ class OpenClKernelsContractTest extends KernelsContract {
         assertTrue(p.device().kind().equals("gpu") ? p.priority() > BackendProbe.CPU_PRIORITY : p.priority() < BackendProbe.CPU_PRIORITY,
                 "a GPU ranks above the CPU backend, an OpenCL CPU device below it: " + p);
         assertEquals("gpu", backend.name());
+    }
+
+    @Test
+    void declaresBothGroupsAndItsOwnStepFamilies() {
+        assertEquals(List.of(KernelGroup.BITWISE, KernelGroup.TRAINING), KernelGroup.of(backend));
+        assertSame(backend.kernels(), SimanSteps.of(backend));
+        assertSame(backend.kernels(), IrNetSteps.of(backend));
     }
 }

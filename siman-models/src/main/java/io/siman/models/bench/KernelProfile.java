@@ -8,11 +8,15 @@ import io.siman.api.Shape;
 import io.siman.api.Tensor;
 
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,7 +39,12 @@ public final class KernelProfile {
     /** The backend to build networks on; its kernels report here. */
     public Backend wrap(Backend inner) {
         Kernels real = inner.kernels();
-        Kernels timed = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[]{Kernels.class}, (proxy, m, args) -> {
+        // the proxy implements every public interface the real kernels do, so it declares the same groups and step families
+        Kernels timed = (Kernels) Proxy.newProxyInstance(real.getClass().getClassLoader(), publicInterfaces(real.getClass()), (proxy, m, args) -> {
+            if (m.getName().equals("as") && args != null && args.length == 1 && args[0] instanceof Class<?> group) {
+                // the groups of the timed kernels are the proxy itself, so their calls are timed too
+                return group.isInstance(proxy) && real.as(group).isPresent() ? Optional.of(proxy) : Optional.empty();
+            }
             long t0 = System.nanoTime();
             try {
                 return m.invoke(real, args);
@@ -130,6 +139,22 @@ public final class KernelProfile {
                 // the real backend belongs to the caller
             }
         };
+    }
+
+    private static Class<?>[] publicInterfaces(Class<?> type) {
+        Set<Class<?>> all = new LinkedHashSet<>();
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            collect(c.getInterfaces(), all);
+        }
+        return all.toArray(new Class<?>[0]);
+    }
+
+    private static void collect(Class<?>[] interfaces, Set<Class<?>> into) {
+        for (Class<?> i : interfaces) {
+            if (Modifier.isPublic(i.getModifiers()) && into.add(i)) {
+                collect(i.getInterfaces(), into);
+            }
+        }
     }
 
     /** Forgets what was recorded so far (after warm-up, say). */

@@ -7,8 +7,10 @@ import io.siman.api.InferenceForm;
 import io.siman.api.Kernels;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
+import io.siman.api.TrainingKernels;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
+import io.siman.api.steps.IrNetSteps;
 
 /**
  * IR-Net (docs/method.md section 4): standardize per channel without eps, {@code s = sign(z) * 2^round(log2(mean|z|))};
@@ -53,6 +55,7 @@ public final class IrNetBinarizer implements Binarizer {
         SignBased.requirePm1(NAME, encoding);
         int co = Buffers.outChannels(weightShape);
         Kernels k = backend.kernels();
+        IrNetSteps steps = IrNetSteps.of(backend);
         Buffers buffers = new Buffers(backend);
         Tensor z = buffers.allocate(weightShape), mean = buffers.allocate(Shape.of(co)), invStd = buffers.allocate(Shape.of(co));
         Tensor effective = buffers.allocate(weightShape), scale = buffers.allocate(Shape.of(co)), dz = buffers.allocate(weightShape);
@@ -65,15 +68,15 @@ public final class IrNetBinarizer implements Binarizer {
                     last = progress;
                 }
                 k.rowStandardize(latent, 0f, z, mean, invStd);
-                k.irnetWeights(z, effective, scale);
+                steps.irnetWeights(z, effective, scale);
                 return effective;
             }
 
             @Override
             public void backward(Tensor latent, Tensor dEffective, Tensor dLatent) {
                 float t = edeT(last);
-                k.edeBackward(z, dEffective, scale, t, Math.max(1 / t, 1f), dz);
-                k.rowStandardizeBackward(z, invStd, dz, dLatent);
+                steps.edeBackward(z, dEffective, scale, t, Math.max(1 / t, 1f), dz);
+                backend.kernels(TrainingKernels.class).rowStandardizeBackward(z, invStd, dz, dLatent);
             }
 
             @Override

@@ -7,8 +7,10 @@ import io.siman.api.InferenceForm;
 import io.siman.api.Kernels;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
+import io.siman.api.TrainingKernels;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
+import io.siman.api.steps.SimanSteps;
 
 /**
  * SiMaN (docs/method.md section 1): per training step, centre and clip the latent weights layer-wide (written back),
@@ -17,9 +19,7 @@ import io.siman.api.WeightBinarization;
  */
 public final class SimanBinarizer implements Binarizer {
     public static final String NAME = "siman";
-    static final float EPS = 1e-5f;
-    /** The clip percentile at the start of training; it decays linearly to 0. */
-    static final double CLIP_START = 15.0;
+    static final float EPS = SimanSteps.STANDARDIZE_EPS;
 
     @Override
     public String name() {
@@ -46,9 +46,9 @@ public final class SimanBinarizer implements Binarizer {
         return false;
     }
 
-    /** The clip percentile {@code p = 15 * (1 - epoch / epochs)} of docs/method.md section 1.2. */
+    /** The clip percentile of docs/method.md section 1.2 (the SiMaN step family's schedule). */
     public static float clipPercent(TrainingProgress progress) {
-        return (float) (CLIP_START * (1 - progress.fraction()));
+        return SimanSteps.clipPercent(progress);
     }
 
     @Override
@@ -57,7 +57,9 @@ public final class SimanBinarizer implements Binarizer {
     }
 
     private static final class State implements WeightBinarization {
+        private final Backend backend;
         private final Kernels k;
+        private final SimanSteps steps;
         private final Encoding encoding;
         private final Buffers buffers;
         private final Tensor z, mean, invStd, effective, g;
@@ -65,7 +67,9 @@ public final class SimanBinarizer implements Binarizer {
 
         State(Backend backend, Shape shape, Encoding encoding) {
             int co = Buffers.outChannels(shape);
+            this.backend = backend;
             this.k = backend.kernels();
+            this.steps = SimanSteps.of(backend);
             this.encoding = encoding;
             this.buffers = new Buffers(backend);
             this.z = buffers.allocate(shape);
@@ -78,12 +82,12 @@ public final class SimanBinarizer implements Binarizer {
         @Override
         public Tensor forward(Tensor latent, TrainingProgress progress) {
             if (progress.training()) {
-                k.simanClip(latent, clipPercent(progress));
+                steps.simanClip(latent, clipPercent(progress));
             } else if (hasBits) {
                 return effective;
             }
             k.rowStandardize(latent, EPS, z, mean, invStd);
-            k.topHalfBits(z, encoding, effective);
+            steps.topHalfBits(z, encoding, effective);
             hasBits = true;
             return effective;
         }
@@ -91,7 +95,7 @@ public final class SimanBinarizer implements Binarizer {
         @Override
         public void backward(Tensor latent, Tensor dEffective, Tensor dLatent) {
             k.mulSign(dEffective, z, g);
-            k.rowStandardizeBackward(z, invStd, g, dLatent);
+            backend.kernels(TrainingKernels.class).rowStandardizeBackward(z, invStd, g, dLatent);
         }
 
         @Override

@@ -4,11 +4,11 @@ import io.siman.api.Backend;
 import io.siman.api.Binarizer;
 import io.siman.api.Encoding;
 import io.siman.api.InferenceForm;
-import io.siman.api.Kernels;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
+import io.siman.api.steps.XnorSteps;
 
 /** XNOR-Net (docs/method.md section 4): {@code s = sign(w) * mean(|w|)} per channel; clipped straight-through backward. */
 public final class XnorBinarizer implements Binarizer {
@@ -43,7 +43,7 @@ public final class XnorBinarizer implements Binarizer {
     public WeightBinarization create(Backend backend, Shape weightShape, Encoding encoding) {
         SignBased.requirePm1(NAME, encoding);
         int co = Buffers.outChannels(weightShape);
-        Kernels k = backend.kernels();
+        XnorSteps k = XnorSteps.of(backend);
         Buffers buffers = new Buffers(backend);
         Tensor effective = buffers.allocate(weightShape), scale = buffers.allocate(Shape.of(co));
         return new WeightBinarization() {

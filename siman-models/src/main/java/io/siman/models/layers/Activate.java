@@ -34,7 +34,7 @@ public final class Activate extends LayerBase {
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
-        k.activationBackward(kind, x, dy, d);
+        training().activationBackward(kind, x, dy, d);
         return d;
     }
 }

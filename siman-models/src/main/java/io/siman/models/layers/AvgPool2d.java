@@ -63,7 +63,7 @@ public final class AvgPool2d extends LayerBase {
             k.copy(dy, pooled);
         }
         Tensor d = dx.get(g.inputShape());
-        k.avgPool2dBackward(g, pooled, d);
+        training().avgPool2dBackward(g, pooled, d);
         return d;
     }
 }

@@ -59,7 +59,7 @@ public final class BatchNorm extends LayerBase {
         }
         Tensor y = out.get(input.shape());
         if (progress.training()) {
-            k.batchNormTraining(input, gamma.value(), beta.value(), runningMean, runningVar, MOMENTUM, EPS, y,
+            training().batchNormTraining(input, gamma.value(), beta.value(), runningMean, runningVar, MOMENTUM, EPS, y,
                     saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)));
         } else {
             k.batchNormInference(input, gamma.value(), beta.value(), runningMean, runningVar, EPS, y);
@@ -71,7 +71,7 @@ public final class BatchNorm extends LayerBase {
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
-        k.batchNormBackward(x, dy, gamma.value(), saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)),
+        training().batchNormBackward(x, dy, gamma.value(), saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)),
                 d, gamma.grad(), beta.grad());
         return d;
     }

@@ -11,6 +11,7 @@ import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
+import io.siman.api.steps.BinaryActivationSteps;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -32,6 +33,7 @@ public final class BinaryConv2d extends LayerBase {
     final Binarizer binarizer;
     final Encoding encoding;
     private final WeightBinarization weights;
+    private final BinaryActivationSteps activationSteps;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
     private final Work affineScale = work(), scaledAffine = work(), affineBias = work(), packedInput = work(), packedWeights = work();
@@ -68,6 +70,7 @@ public final class BinaryConv2d extends LayerBase {
             this.alpha = null;
         }
         this.weights = binarizer.create(backend, ws, encoding);
+        this.activationSteps = BinaryActivationSteps.of(backend);
     }
 
     /**
@@ -159,8 +162,8 @@ public final class BinaryConv2d extends LayerBase {
     private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, Tensor alpha,
                                     float[] bias, Tensor y) {
         Tensor xBits = packedInput.get(DType.INT64, g.packedInputShape()), wBits = packedWeights.get(DType.INT64, g.packedWeightShape());
-        k.packActivations(x, threshold, xBits);
-        k.packWeights(effectiveWeights, wBits);
+        bitwise().packActivations(x, threshold, xBits);
+        bitwise().packWeights(effectiveWeights, wBits);
         Tensor s = null, b = null;
         if (extra != null) {
             s = affineScale.get(Shape.of(outChannels));
@@ -179,7 +182,7 @@ public final class BinaryConv2d extends LayerBase {
             b = affineBias.get(Shape.of(outChannels));
             backend.write(b, bias);
         }
-        k.binaryConv2d(g, enc, xBits, wBits, s, b, y);
+        bitwise().binaryConv2d(g, enc, xBits, wBits, s, b, y);
     }
 
     /**
@@ -201,31 +204,31 @@ public final class BinaryConv2d extends LayerBase {
         requireForward(input, name());
         Tensor ds = dEffective.get(g.weightShape());
         if (!binarizer.binarizesActivations()) {
-            k.conv2dBackwardWeights(g, input, dy, ds);
+            training().conv2dBackwardWeights(g, input, dy, ds);
             weights.backward(weight.value(), ds, weight.grad());
             Tensor d = dx.get(g.inputShape());
-            k.conv2dBackwardData(g, dy, effective, d);
+            training().conv2dBackwardData(g, dy, effective, d);
             return d;
         }
         Tensor m = mean.get(Shape.of(g.batch())), s = invStd.get(Shape.of(g.batch()));
         Tensor w = effective;
         if (alpha == null) {
-            k.binaryConv2dBackwardWeights(g, input, m, dy, ds);
+            activationSteps.binaryConv2dBackwardWeights(g, input, m, dy, ds);
         } else {
             // y = alpha[c] * conv(signs, W) = conv(signs, alpha[c] W): alpha moved onto the (small) weight tensors
             // instead of the (large) output and its gradient; alpha's gradient is then a dot product over the weights
             Tensor raw = dRaw.get(g.weightShape());
-            k.binaryConv2dBackwardWeights(g, input, m, dy, raw);
-            k.rowScaleBackward(effective, raw, alpha.grad());
+            activationSteps.binaryConv2dBackwardWeights(g, input, m, dy, raw);
+            training().rowScaleBackward(effective, raw, alpha.grad());
             k.rowScale(raw, alpha.value(), ds);
             w = scaledWeights.get(g.weightShape());
             k.rowScale(effective, alpha.value(), w);
         }
         weights.backward(weight.value(), ds, weight.grad());
         Tensor dSign = dxb.get(g.inputShape());
-        k.conv2dBackwardData(g, dy, w, dSign);
+        training().conv2dBackwardData(g, dy, w, dSign);
         Tensor d = dx.get(g.inputShape());
-        k.binaryActivationBackward(input, m, s, dSign, d);
+        activationSteps.binaryActivationBackward(input, m, s, dSign, d);
         return d;
     }
 

@@ -84,7 +84,7 @@ public final class BitwiseConv2d extends LayerBase {
             this.effective = own(backend.allocate(weightShape()));
         }
         backend.write(this.effective, effective);
-        k.packWeights(this.effective, bits);
+        bitwise().packWeights(this.effective, bits);
         if (!simulate) {
             // the bitwise layer keeps bits only
             this.effective.close();
@@ -128,9 +128,9 @@ public final class BitwiseConv2d extends LayerBase {
         Tensor m = mean.get(Shape.of(g.batch()));
         k.rowMean(x, m);
         Tensor xb = packed.get(DType.INT64, g.packedInputShape());
-        k.packActivations(x, m, xb);
+        bitwise().packActivations(x, m, xb);
         Tensor y = out.get(g.outputShape());
-        k.binaryConv2d(g, encoding, xb, bits, scale, bias, y);
+        bitwise().binaryConv2d(g, encoding, xb, bits, scale, bias, y);
         return y;
     }
 

@@ -75,12 +75,12 @@ public final class Conv2d extends LayerBase {
     @Override
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
-        k.conv2dBackwardWeights(g, x, dy, weight.grad());
+        training().conv2dBackwardWeights(g, x, dy, weight.grad());
         if (!inputGradient) {
             return null;
         }
         Tensor d = dx.get(g.inputShape());
-        k.conv2dBackwardData(g, dy, weight.value(), d);
+        training().conv2dBackwardData(g, dy, weight.value(), d);
         return d;
     }
 }

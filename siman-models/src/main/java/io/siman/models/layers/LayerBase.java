@@ -1,6 +1,7 @@
 package io.siman.models.layers;
 
 import io.siman.api.Backend;
+import io.siman.api.BitwiseKernels;
 import io.siman.api.Kernels;
 import io.siman.api.Layer;
 import io.siman.api.Parameter;
@@ -8,6 +9,7 @@ import io.siman.api.Shape;
 import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
+import io.siman.api.TrainingKernels;
 import io.siman.api.TrainingProgress;
 
 import java.util.ArrayList;
@@ -39,6 +41,16 @@ public abstract class LayerBase implements Layer {
     @Override
     public String name() {
         return name;
+    }
+
+    /** The backend's training kernels; a one-line error when it has none (asked only when training). */
+    protected final TrainingKernels training() {
+        return backend.kernels(TrainingKernels.class);
+    }
+
+    /** The backend's bitwise kernels; a one-line error when it has none (asked only by binarized layers). */
+    protected final BitwiseKernels bitwise() {
+        return backend.kernels(BitwiseKernels.class);
     }
 
     /** Creates a learnable parameter with its gradient, named {@code layerName.localName}. */

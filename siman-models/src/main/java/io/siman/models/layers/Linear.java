@@ -57,7 +57,7 @@ public final class Linear extends LayerBase {
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
-        k.linearBackward(x, weight.value(), dy, d, weight.grad(), bias.grad());
+        training().linearBackward(x, weight.value(), dy, d, weight.grad(), bias.grad());
         return d;
     }
 }

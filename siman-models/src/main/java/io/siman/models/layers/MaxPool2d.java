@@ -39,7 +39,7 @@ public final class MaxPool2d extends LayerBase {
     protected Tensor computeBackward(Tensor dy) {
         requireForward(g, name());
         Tensor d = dx.get(g.inputShape());
-        k.maxPool2dBackward(g, dy, argmax.get(DType.INT32, g.outputShape()), d);
+        training().maxPool2dBackward(g, dy, argmax.get(DType.INT32, g.outputShape()), d);
         return d;
     }
 }

@@ -41,7 +41,7 @@ public final class PRelu extends LayerBase {
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor d = dx.get(x.shape());
-        k.preluBackward(x, slope.value(), dy, d, slope.grad());
+        training().preluBackward(x, slope.value(), dy, d, slope.grad());
         return d;
     }
 }

@@ -4,16 +4,19 @@ import io.siman.api.Backend;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
+import io.siman.api.steps.ShortcutSteps;
 
 /** ResNet option-A shortcut: {@code x[:, :, ::2, ::2]} padded with {@code planes/4} zero channels each side. */
 public final class ShortcutA extends LayerBase {
     final int pad;
     private final Work out = work(), dx = work();
+    private final ShortcutSteps steps;
     private Shape inShape;
 
     public ShortcutA(Backend backend, String name, int planes) {
         super(backend, name);
         this.pad = planes / 4;
+        this.steps = ShortcutSteps.of(backend);
     }
 
     @Override
@@ -26,7 +29,7 @@ public final class ShortcutA extends LayerBase {
     protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         inShape = x.shape();
         Tensor y = out.get(outputShape(inShape));
-        k.shortcutA(x, y);
+        steps.shortcutA(x, y);
         return y;
     }
 
@@ -34,7 +37,7 @@ public final class ShortcutA extends LayerBase {
     protected Tensor computeBackward(Tensor dy) {
         requireForward(inShape, name());
         Tensor d = dx.get(inShape);
-        k.shortcutABackward(dy, d);
+        steps.shortcutABackward(dy, d);
         return d;
     }
 }

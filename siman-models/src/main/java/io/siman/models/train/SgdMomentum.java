@@ -2,7 +2,7 @@ package io.siman.models.train;
 
 import io.siman.api.Backend;
 import io.siman.api.Binarizer;
-import io.siman.api.Kernels;
+import io.siman.api.TrainingKernels;
 import io.siman.api.Parameter;
 import io.siman.api.Tensor;
 import io.siman.models.nets.Network;
@@ -16,7 +16,7 @@ import java.util.Map;
  * {@link TrainingStep} updates through it; Spark's driver holds one to carry the averaged velocities between rounds.
  */
 public final class SgdMomentum implements AutoCloseable {
-    private final Kernels k;
+    private final TrainingKernels k;
     private final double momentum;
     private final Map<Parameter, Tensor> velocity = new LinkedHashMap<>();
     private final Map<Parameter, Float> decay = new LinkedHashMap<>();
@@ -26,7 +26,8 @@ public final class SgdMomentum implements AutoCloseable {
      * @param binarizedWeightDecay weight decay of binarized weights and alphas; null applies the binarizer's rule
      */
     public SgdMomentum(Backend backend, Network net, Binarizer binarizer, double momentum, double weightDecay, Double binarizedWeightDecay) {
-        this.k = backend.kernels();
+        // training needs the training group: a backend without it is refused here, before anything is allocated
+        this.k = backend.kernels(TrainingKernels.class);
         this.momentum = momentum;
         for (Parameter p : net.parameters()) {
             velocity.put(p, backend.allocate(p.value().shape()));

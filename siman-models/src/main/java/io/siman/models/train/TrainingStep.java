@@ -7,6 +7,7 @@ import io.siman.api.Kernels;
 import io.siman.api.Parameter;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
+import io.siman.api.TrainingKernels;
 import io.siman.api.TrainingProgress;
 import io.siman.models.nets.Network;
 
@@ -25,6 +26,7 @@ public final class TrainingStep implements AutoCloseable {
 
     private final Backend backend;
     private final Kernels k;
+    private final TrainingKernels training;
     private final Network net;
     private final SgdMomentum optimizer;
     private final boolean ownsOptimizer;
@@ -47,6 +49,7 @@ public final class TrainingStep implements AutoCloseable {
     private TrainingStep(Backend backend, Network net, SgdMomentum optimizer, boolean ownsOptimizer) {
         this.backend = backend;
         this.k = backend.kernels();
+        this.training = backend.kernels(TrainingKernels.class);
         this.net = net;
         this.classes = net.spec().classes();
         this.optimizer = optimizer;
@@ -87,7 +90,7 @@ public final class TrainingStep implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             correct += Evaluation.rankOfLabel(p, i * classes, classes, labels[i]) == 0 ? 1 : 0;
         }
-        k.softmaxCrossEntropyBackward(probs, y, 1f / size, dlogits);
+        training.softmaxCrossEntropyBackward(probs, y, 1f / size, dlogits);
         net.backward(dlogits);
         optimizer.update(lr);
         return new Outcome(lossSum, correct);

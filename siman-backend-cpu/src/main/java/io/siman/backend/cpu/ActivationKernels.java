@@ -1,0 +1,137 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.Activation;
+import io.siman.api.KernelShapes;
+import io.siman.api.Shape;
+import io.siman.api.Tensor;
+
+import static io.siman.api.KernelShapes.channels;
+import static io.siman.api.KernelShapes.expect;
+import static io.siman.api.KernelShapes.plane;
+
+/** Activations, PReLU, and the backward passes of the activation binarization. */
+final class ActivationKernels extends CpuKernelFamily {
+    /** The reductions of this path (fixed summation order on every path). */
+    private final Reductions red;
+
+    ActivationKernels(CpuBackend backend, Parallel par, Reductions red) {
+        super(backend, par);
+        this.red = red;
+    }
+
+    public void activation(Activation kind, Tensor x, Tensor y) {
+        float[] a = f(x), o = f(y);
+        expect("activation", "y", y, x.shape());
+        par.forRange(a.length, 1, (from, to) -> {
+            switch (kind) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = Math.max(0f, a[i]);
+                    }
+                }
+                case HARDTANH -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = Math.max(-1f, Math.min(1f, a[i]));
+                    }
+                }
+            }
+        });
+    }
+
+    public void activationBackward(Activation kind, Tensor x, Tensor dy, Tensor dx) {
+        float[] a = f(x), d = f(dy), o = f(dx);
+        expect("activationBackward", "dy", dy, x.shape());
+        expect("activationBackward", "dx", dx, x.shape());
+        par.forRange(a.length, 1, (from, to) -> {
+            switch (kind) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = a[i] > 0f ? d[i] : 0f;
+                    }
+                }
+                case HARDTANH -> {
+                    for (int i = from; i < to; i++) {
+                        o[i] = a[i] >= -1f && a[i] <= 1f ? d[i] : 0f;
+                    }
+                }
+            }
+        });
+    }
+
+    public void prelu(Tensor x, Tensor slope, Tensor y) {
+        int c = channels("prelu", x);
+        expect("prelu", "slope", slope, Shape.of(c));
+        expect("prelu", "y", y, x.shape());
+        float[] a = f(x), s = f(slope), o = f(y);
+        int hw = plane(x);
+        par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
+            for (int nc = from; nc < to; nc++) {
+                float sl = s[nc % c];
+                int off = nc * hw;
+                for (int j = 0; j < hw; j++) {
+                    float v = a[off + j];
+                    o[off + j] = Math.max(v, 0f) + sl * Math.min(v, 0f);
+                }
+            }
+        });
+    }
+
+    public void preluBackward(Tensor x, Tensor slope, Tensor dy, Tensor dx, Tensor dslope) {
+        int c = KernelShapes.preluBackward(x, slope, dy, dx, dslope);
+        float[] a = f(x), s = f(slope), d = f(dy), o = f(dx), ds = f(dslope);
+        int n = x.shape().dim(0), hw = plane(x);
+        par.forRange(c, (long) n * hw, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                float sl = s[ch];
+                double acc = 0;
+                for (int i = 0; i < n; i++) {
+                    int off = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        // branch-free (signs are random): neg is 1 where v < 0, else 0
+                        float v = a[off + j], neg = Math.min(1f, Math.max(0f, -Math.signum(v)));
+                        o[off + j] = d[off + j] * (1f + (sl - 1f) * neg);
+                    }
+                    acc += red.negativeDot(d, a, off, hw);
+                }
+                ds[ch] = (float) acc;
+            }
+        });
+    }
+
+    public void approxSignBackward(Tensor a1, Tensor dxb, Tensor da1) {
+        float[] a = f(a1), d = f(dxb), o = f(da1);
+        expect("approxSignBackward", "dxb", dxb, a1.shape());
+        expect("approxSignBackward", "da1", da1, a1.shape());
+        par.forRange(a.length, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                o[i] = d[i] * Math.max(0f, 2f - 2f * Math.abs(a[i]));
+            }
+        });
+    }
+
+    public void binaryActivationBackward(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor dx) {
+        String op = "binaryActivationBackward";
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect(op, "mean", mean, Shape.of(r));
+        expect(op, "invStd", invStd, Shape.of(r));
+        expect(op, "dxb", dxb, x.shape());
+        expect(op, "dx", dx, x.shape());
+        float[] a = f(x), m = f(mean), s = f(invStd), d = f(dxb), o = f(dx);
+        par.forRange(r, n * 6L, (from, to) -> {
+            double[] sums = new double[2];
+            for (int i = from; i < to; i++) {
+                int off = i * n;
+                float mu = m[i], inv = s[i];
+                red.approxSignSums(a, d, off, n, mu, inv, sums);
+                double sum = sums[0], dot = sums[1];
+                // pass 2: dx = inv * da1 - inv * proj * a1 - inv * mean(da1)
+                float c1 = (float) (-(double) inv * dot / (n - 1)), c0 = (float) (-(double) inv * sum / n);
+                for (int q = 0; q < n; q++) {
+                    float a1 = (a[off + q] - mu) * inv;
+                    float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                    o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0));
+                }
+            }
+        });
+    }
+}
