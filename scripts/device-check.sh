@@ -9,7 +9,10 @@
 #                                            the bundle, registers the NVIDIA OpenCL driver if no ICD file names
 #                                            it, then runs the contract suite on the GPU, training steps of
 #                                            resnet20 at batch 256 and bitwise inference, each on the GPU and on
-#                                            the CPU backend side by side; results go to $OUT (or .device/out)
+#                                            the CPU backend side by side; results go to $OUT (or .device/out).
+#                                            Where TORNADOVM_HOME was set at --prepare (scripts/env.sh sets it from
+#                                            ../shared/tornadovm), the bundle also holds TornadoVM's runtime and the
+#                                            tornado backend, and --run checks it the same way
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dev="$root/.device"
@@ -19,6 +22,7 @@ prepare() {
   cd "$root"
   siman_install_packages
   echo "building..."
+  siman_tornadovm
   mvn -B -q -ntp install -DskipTests
   local console=org.junit.platform:junit-platform-console-standalone:1.14.1
   local stage="$dev/bundle"
@@ -30,7 +34,10 @@ prepare() {
   # jdk.incubator.vector (the CPU backend's vectorized kernels), java.management (JUnit's launcher). Left out:
   # java.desktop (only 'plot' and PNG input use it). Uncompressed modules and a stripped libjvm make the
   # smallest archive (gzip does better than jlink's own compression); class-data archives only speed start-up.
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.unsupported,jdk.incubator.vector \
+  # TornadoVM also needs JVMCI and the modules its argfile adds (ALL-SYSTEM): with it, the image holds them too
+  local modules=java.base,java.logging,java.management,jdk.unsupported,jdk.incubator.vector
+  [ -n "${TORNADOVM_HOME:-}" ] && modules="$modules,jdk.internal.vm.ci,jdk.management,java.desktop,java.instrument,jdk.jfr"
+  "$JAVA_HOME/bin/jlink" --add-modules "$modules" \
     --strip-debug --no-header-files --no-man-pages --compress zip-0 --output "$stage/jre"
   rm -f "$stage"/jre/lib/server/*.jsa
   if command -v strip >/dev/null; then strip --strip-unneeded "$stage/jre/lib/server/libjvm.so"; fi
@@ -40,6 +47,23 @@ prepare() {
   cp -r siman-backend-gpu/target/test-classes "$stage/tests/classes"
   cp siman-testkit/target/siman-testkit-*.jar "$stage/tests/"
   mvn -B -q -ntp dependency:copy -Dartifact="$console" -DoutputDirectory="$stage/tests"
+
+  if [ -n "${TORNADOVM_HOME:-}" ]; then
+    # TornadoVM's runtime without what this check never loads (the CUDA libraries' bindings, benchmarks, examples,
+    # TornadoVM's own tests), to stay within what the device tool carries
+    mkdir -p "$stage/tornadovm/share/java" "$stage/tornado-tests"
+    cp -r "$TORNADOVM_HOME/lib" "$TORNADOVM_HOME/tornado-argfile.template" "$stage/tornadovm/"
+    cp -r "$TORNADOVM_HOME/share/java/graalJars" "$stage/tornadovm/share/java/"
+    mkdir -p "$stage/tornadovm/share/java/tornado"
+    for j in "$TORNADOVM_HOME"/share/java/tornado/*.jar; do
+      case "$(basename "$j")" in
+        tornado-cu*|tornado-benchmarks*|tornado-examples*|tornado-unittests*|tornado-fuzz*|tornado-matrices*|jmh-*|junit-*|hamcrest-*|lucene-*|snmp4j-*|ejml-*) ;;
+        *) cp "$j" "$stage/tornadovm/share/java/tornado/" ;;
+      esac
+    done
+    cp siman-backend-tornado/target/siman-backend-tornado.jar "$stage/app/"
+    cp -r siman-backend-tornado/target/test-classes "$stage/tornado-tests/classes"
+  fi
 
   # The ICD loader: JOCL opens libOpenCL, which a driver-only image may lack.
   cp -L /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 "$stage/native/"
@@ -137,6 +161,28 @@ run() {
       > "$out/eval-$backend.json" || status=1
     cat "$out/eval-$backend.json"; echo
   done
+  if [ -d "$b/tornadovm" ]; then
+    echo "== the tornado backend (TornadoVM)"
+    local th="$b/tornadovm"
+    sed "s|\${TORNADOVM_HOME}|$th|g" "$th/tornado-argfile.template" > "$th/tornado-argfile"
+    local tjava=("${java[@]:0:1}" "@$th/tornado-argfile" "${java[@]:1}")
+    local tcp="$cp:$b/app/siman-backend-tornado.jar"
+    tsiman() { "${tjava[@]}" -cp "$tcp" io.siman.cli.Main "$@"; }
+    tsiman backends | tee "$out/tornado-backends.txt"
+    "${tjava[@]}" -jar "$b"/tests/junit-platform-console-standalone-*.jar execute \
+      -cp "$b/tornado-tests/classes:$(printf '%s:' "$b"/tests/siman-testkit-*.jar "$b"/app/siman-backend-tornado.jar "$b"/app/siman-cli.jar "$b"/app/lib/*.jar)" \
+      --select-class io.siman.backend.tornado.TornadoKernelsContractTest --details=summary --disable-banner --fail-if-no-tests \
+      2>&1 | tee "$out/tornado-contract.txt" || status=1
+    tsiman bench --train --model resnet20 --binarizer siman --batch 256 --steps 5 --warmup 2 --per-kernel \
+      --data-dir "$b/data" --backend tornado --quiet > "$out/train-tornado.txt" 2>&1 || status=1
+    cat "$out/train-tornado.txt"
+    tsiman bench --model-file "$b/data/resnet20-siman.siman" --batches 1,64,256 --seconds 3 \
+      --backend tornado --quiet --json > "$out/bitwise-tornado.json" || status=1
+    cat "$out/bitwise-tornado.json"; echo
+    tsiman eval --model-file "$b/data/resnet20-siman.siman" --data-dir "$b/data" --backend tornado --json \
+      > "$out/eval-tornado.json" || status=1
+    cat "$out/eval-tornado.json"; echo
+  fi
   return $status
 }
 

@@ -30,3 +30,29 @@ siman_install_packages() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# TornadoVM, for the 'tornado' backend (docs/tornadovm.md): TORNADOVM_HOME when it is set; otherwise the SDK kept
+# beside the checkout (../shared/tornadovm, as on this project's machines), unpacked once into a cache outside the
+# repository. Without either, the tornado backend is not built (one line says so) and everything else is unchanged.
+siman_tornadovm() {
+  if [ -z "${TORNADOVM_HOME:-}" ]; then
+    local sdk=""
+    for f in "$SIMAN_ROOT"/../shared/tornadovm/tornadovm-*-opencl-linux-amd64.tar.gz; do [ -f "$f" ] && sdk="$f"; done
+    if [ -z "$sdk" ]; then
+      echo "TornadoVM: not installed (TORNADOVM_HOME is unset and there is no SDK in ../shared/tornadovm): the tornado backend is skipped"
+      return 0
+    fi
+    local name cache="${XDG_CACHE_HOME:-$HOME/.cache}/siman"
+    name="$(basename "$sdk" -linux-amd64.tar.gz)"
+    if [ ! -d "$cache/$name" ]; then
+      mkdir -p "$cache"
+      tar -xzf "$sdk" -C "$cache"
+    fi
+    export TORNADOVM_HOME="$cache/$name"
+  fi
+  # the argfile names the installation's own paths: written from TornadoVM's template
+  if [ ! -f "$TORNADOVM_HOME/tornado-argfile" ] && [ -f "$TORNADOVM_HOME/tornado-argfile.template" ]; then
+    sed "s|\${TORNADOVM_HOME}|$TORNADOVM_HOME|g" "$TORNADOVM_HOME/tornado-argfile.template" > "$TORNADOVM_HOME/tornado-argfile"
+  fi
+  echo "TornadoVM: $TORNADOVM_HOME (the tornado backend is built and tested)"
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SIMAN_ROOT"
 siman_install_packages
+siman_tornadovm
 echo "building (tests skipped; scripts/test.sh runs them)..."
 mvn -B -q -ntp install -DskipTests -pl '!siman-bench'   # the ND4J benchmarks: scripts/bench.sh builds them
 echo

@@ -9,6 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$SIMAN_ROOT"
 siman_install_packages
+siman_tornadovm
 
 # The modules whose tests take the CPU backend's vector path (kernels, training, Spark, the CLI).
 AVX2_MODULES=siman-backend-cpu,siman-models,siman-spark,siman-cli

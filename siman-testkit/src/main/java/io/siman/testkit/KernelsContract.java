@@ -172,10 +172,9 @@ public abstract class KernelsContract {
         if (implementation == Implementation.PORTABLE) {
             return portable.apply(backend);
         }
-        return backend.kernels().as(family).orElseGet(() -> {
-            assumeTrue(false, "backend '" + backend.name() + "' has no " + family.getSimpleName() + " of its own (it runs the portable default)");
-            return null;
-        });
+        java.util.Optional<S> own = backend.kernels().as(family);
+        assumeTrue(own.isPresent(), "backend '" + backend.name() + "' has no " + family.getSimpleName() + " of its own (it runs the portable default)");
+        return own.get();
     }
 
     // ---------------------------------------------------------------- memory
