@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@code ./siman} launcher itself (run by Failsafe after the jar and its class path are packaged): it finds
- * Java 25 and passes the JVM options of the environment on.
+ * Java 25, passes the JVM options of the environment on, and starts TornadoVM's JVM only for the tornado backend.
  */
 class LauncherIT {
     private static final Path LAUNCHER = Path.of("..", "siman").toAbsolutePath().normalize();
@@ -29,6 +29,7 @@ class LauncherIT {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("SIMAN_BACKEND");
+        pb.environment().remove("TORNADOVM_HOME");
         pb.environment().putAll(env);
         Process p = pb.start();
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the launcher returns");
@@ -53,5 +54,18 @@ class LauncherIT {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"name\": \"cpu\", \"priority\": 100, \"available\": true, \"selected\": true"), r.out());
         assertEquals("", r.err().strip(), "nothing on standard error");
+    }
+
+    @Test
+    void theTornadoBackendWithoutTornadoVmIsAOneLineError() throws Exception {
+        String expected = "siman: the tornado backend needs TornadoVM: install it and set TORNADOVM_HOME (see docs/tornadovm.md)";
+        Run named = run(Map.of(), "--backend", "tornado", "backends");
+        assertEquals(1, named.code(), named.err());
+        assertEquals(expected, named.err().strip());
+        Run byEnvironment = run(Map.of("SIMAN_BACKEND", "tornado"), "eval", "--model-file", "missing.siman");
+        assertEquals(1, byEnvironment.code(), byEnvironment.err());
+        assertEquals(expected, byEnvironment.err().strip());
+        Run elsewhere = run(Map.of("TORNADOVM_HOME", "/nonexistent/tornadovm"), "backends");
+        assertEquals(0, elsewhere.code(), "a TornadoVM that is not set up only matters to commands that ask for it: " + elsewhere.err());
     }
 }
