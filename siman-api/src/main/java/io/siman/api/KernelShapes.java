@@ -190,6 +190,14 @@ public final class KernelShapes {
         return r;
     }
 
+    /** Weights a binarizer accepts: {@code [Co, Ci, kh, kw]} with at least 2 values per channel. Returns {@code Co}. */
+    public static int binarizedWeights(Shape weightShape) {
+        if (weightShape.rank() != 4 || weightShape.rowLength() < 2) {
+            throw new SimanException("binarized weights must be [Co, Ci, kh, kw] with at least 2 values per channel, got " + weightShape);
+        }
+        return weightShape.dim(0);
+    }
+
     /** {@code magnitudePercentiles}: percents in [0, 100], two bounds. */
     public static void magnitudePercentiles(Tensor x, float lowPercent, float highPercent, Tensor bounds) {
         String op = "magnitudePercentiles";

@@ -6,6 +6,7 @@ import io.siman.api.ConvGeometry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
 import io.siman.api.KernelShapes;
+import io.siman.api.MagnitudePercentiles;
 import io.siman.api.Kernels;
 import io.siman.api.PoolGeometry;
 import io.siman.api.Shape;
@@ -410,20 +411,9 @@ final class InferenceOnlyKernels implements Kernels, BitwiseKernels {
     @Override
     public void magnitudePercentiles(Tensor x, float lowPercent, float highPercent, Tensor bounds) {
         KernelShapes.magnitudePercentiles(x, lowPercent, highPercent, bounds);
-        float[] a = f(x), sorted = new float[a.length], b = f(bounds);
-        for (int i = 0; i < a.length; i++) {
-            sorted[i] = Math.abs(a[i]);
-        }
-        Arrays.sort(sorted);
-        b[0] = percentile(sorted, lowPercent);
-        b[1] = percentile(sorted, highPercent);
+        System.arraycopy(MagnitudePercentiles.of(f(x), lowPercent, highPercent), 0, f(bounds), 0, 2);
     }
 
-    private static float percentile(float[] sorted, double percent) {
-        double pos = percent / 100.0 * (sorted.length - 1);
-        int lo = (int) Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
-        return (float) (sorted[lo] + (sorted[hi] - (double) sorted[lo]) * (pos - lo));
-    }
 
     @Override
     public void clampMagnitudes(Tensor x, Tensor bounds, Tensor y) {

@@ -1,6 +1,7 @@
 package io.siman.backend.cpu;
 
 import io.siman.api.KernelShapes;
+import io.siman.api.MagnitudePercentiles;
 import io.siman.api.Shape;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
@@ -142,26 +143,10 @@ final class RowStatisticsKernels extends CpuKernelFamily {
     public void magnitudePercentiles(Tensor x, float lowPercent, float highPercent, Tensor bounds) {
         KernelShapes.magnitudePercentiles(x, lowPercent, highPercent, bounds);
         float[] b = f(bounds);
-        float[] sorted = sortedMagnitudes(f(x));
-        b[0] = percentileOfSorted(sorted, lowPercent);
-        b[1] = percentileOfSorted(sorted, highPercent);
+        float[] both = MagnitudePercentiles.of(f(x), lowPercent, highPercent);
+        b[0] = both[0];
+        b[1] = both[1];
     }
 
-    static float[] sortedMagnitudes(float[] a) {
-        float[] mags = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            mags[i] = Math.abs(a[i]);
-        }
-        Arrays.sort(mags);
-        return mags;
-    }
 
-    /** numpy's default ("linear") percentile of sorted values. */
-    static float percentileOfSorted(float[] sorted, double percent) {
-        double pos = percent / 100.0 * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(sorted.length - 1, lo + 1);
-        double frac = pos - lo;
-        return (float) (sorted[lo] + (sorted[hi] - (double) sorted[lo]) * frac);
-    }
 }

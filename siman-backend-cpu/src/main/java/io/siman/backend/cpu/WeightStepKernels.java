@@ -2,6 +2,7 @@ package io.siman.backend.cpu;
 
 import io.siman.api.Encoding;
 import io.siman.api.KernelShapes;
+import io.siman.api.MagnitudePercentiles;
 import io.siman.api.Shape;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
@@ -35,9 +36,8 @@ final class WeightStepKernels extends CpuKernelFamily {
         if (percent == 0f) {
             return;
         }
-        float[] mags = RowStatisticsKernels.sortedMagnitudes(a);
-        float lo = RowStatisticsKernels.percentileOfSorted(mags, percent), hi = RowStatisticsKernels.percentileOfSorted(mags, 100f - percent);
-        ElementwiseKernels.clamp(par, a, lo, hi, a);
+        float[] bounds = MagnitudePercentiles.of(a, percent, 100f - percent);
+        ElementwiseKernels.clamp(par, a, bounds[0], bounds[1], a);
     }
 
     public void topHalfBits(Tensor z, Encoding encoding, Tensor s) {

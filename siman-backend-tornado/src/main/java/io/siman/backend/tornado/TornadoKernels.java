@@ -6,6 +6,7 @@ import io.siman.api.ConvGeometry;
 import io.siman.api.DType;
 import io.siman.api.Encoding;
 import io.siman.api.KernelShapes;
+import io.siman.api.MagnitudePercentiles;
 import io.siman.api.Kernels;
 import io.siman.api.PoolGeometry;
 import io.siman.api.Shape;
@@ -264,20 +265,9 @@ final class TornadoKernels implements Kernels, BitwiseKernels, TrainingKernels {
     @Override
     public void magnitudePercentiles(Tensor x, float lowPercent, float highPercent, Tensor bounds) {
         KernelShapes.magnitudePercentiles(x, lowPercent, highPercent, bounds);
-        float[] a = backend.downloadFloats(x);
-        for (int i = 0; i < a.length; i++) {
-            a[i] = Math.abs(a[i]);
-        }
-        Arrays.sort(a);
-        backend.write(bounds, new float[]{percentile(a, lowPercent), percentile(a, highPercent)});
+        backend.write(bounds, MagnitudePercentiles.of(backend.downloadFloats(x), lowPercent, highPercent));
     }
 
-    /** numpy's default ("linear") percentile of sorted values. */
-    private static float percentile(float[] sorted, double percent) {
-        double pos = percent / 100.0 * (sorted.length - 1);
-        int lo = (int) Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
-        return (float) (sorted[lo] + (sorted[hi] - (double) sorted[lo]) * (pos - lo));
-    }
 
     @Override
     public void clampMagnitudes(Tensor x, Tensor bounds, Tensor y) {

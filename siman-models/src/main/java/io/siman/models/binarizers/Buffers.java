@@ -1,6 +1,7 @@
 package io.siman.models.binarizers;
 
 import io.siman.api.Backend;
+import io.siman.api.KernelShapes;
 import io.siman.api.SimanException;
 import io.siman.api.Shape;
 import io.siman.api.Tensor;
@@ -25,10 +26,7 @@ final class Buffers implements AutoCloseable {
 
     /** Output channels of a weight shape {@code [Co, Ci, kh, kw]}, checked. */
     static int outChannels(Shape weightShape) {
-        if (weightShape.rank() != 4 || weightShape.rowLength() < 2) {
-            throw new SimanException("binarized weights must be [Co, Ci, kh, kw] with at least 2 values per channel, got " + weightShape);
-        }
-        return weightShape.dim(0);
+        return KernelShapes.binarizedWeights(weightShape);
     }
 
     @Override
