@@ -11,6 +11,14 @@ public interface Backend extends AutoCloseable {
 
     DeviceInfo device();
 
+    /**
+     * Which implementations this backend's kernels took on this machine, and where it chooses between several (vector
+     * width, popcount strategy...), for benchmark reports and {@code siman backends}; empty where there is one.
+     */
+    default String kernelPath() {
+        return "";
+    }
+
     /** Number of worker threads kernels use. */
     int threads();
 

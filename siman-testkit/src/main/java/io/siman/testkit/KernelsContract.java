@@ -1079,6 +1079,10 @@ public abstract class KernelsContract {
                 {1, 256, 4, 4, 64, 1, 1, 0},
                 // wider planes (CPU positions-in-lanes path, both tiles): partial last tiles, channel remainders, no padding, 5x5
                 {2, 70, 17, 18, 7, 3, 1, 1}, {1, 20, 18, 20, 4, 3, 1, 0}, {1, 3, 16, 33, 9, 5, 1, 2},
+                // narrow layers whose windows fill words (packed along the receptive field): 16 and 32 channels,
+                // taps straddling words (24, 48, 100 channels), strided, 1x1
+                {2, 16, 12, 12, 16, 3, 1, 1}, {1, 32, 9, 11, 18, 3, 1, 1}, {2, 32, 10, 10, 12, 3, 2, 1},
+                {1, 24, 9, 9, 10, 3, 1, 1}, {2, 48, 5, 5, 6, 3, 1, 1}, {1, 100, 6, 6, 5, 3, 1, 1}, {1, 16, 7, 7, 9, 1, 2, 0},
         };
         for (int[] sh : shapes) {
             ConvGeometry g = geometry(sh);

@@ -24,9 +24,10 @@ public final class CpuBackend implements Backend {
         this.kernels = new CpuKernels(this, parallel, path, CpuKernels.portableSteps(properties));
     }
 
-    /** "scalar" or "vector N-bit": the path the float kernels take. */
+    /** "scalar" or "vector N-bit": the path the float kernels take; then the bit kernels' popcount strategy. */
+    @Override
     public String kernelPath() {
-        return kernels.matMulPath();
+        return kernels.matMulPath() + "; bits: " + kernels.bitPath();
     }
 
     @Override

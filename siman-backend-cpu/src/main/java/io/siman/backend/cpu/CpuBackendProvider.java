@@ -5,10 +5,8 @@ import io.siman.api.BackendOptions;
 import io.siman.api.BackendProbe;
 import io.siman.api.BackendProvider;
 import io.siman.api.DeviceInfo;
+import io.siman.api.HostCpu;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** Provider of the pure-Java backend, named {@code cpu}. Always available. */
 public final class CpuBackendProvider implements BackendProvider {
@@ -34,15 +32,6 @@ public final class CpuBackendProvider implements BackendProvider {
     }
 
     private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or not readable: the architecture name will do
-        }
-        return System.getProperty("os.arch", "cpu");
+        return HostCpu.current().model();
     }
 }

@@ -46,6 +46,7 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     private final RowStatisticsKernels rowStatistics;
     private final WeightStepKernels weightSteps;
     private final BitwiseConvolutionKernels bitwise;
+    private final String bitPath;
 
     CpuKernels(CpuBackend backend, Parallel par, Vectorization.Choice path, boolean portableSteps) {
         this.gemm = path.matMul();
@@ -61,6 +62,7 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         this.rowStatistics = new RowStatisticsKernels(backend, par, red);
         this.weightSteps = new WeightStepKernels(backend, par, red);
         this.bitwise = new BitwiseConvolutionKernels(backend, par, path.bitKernels());
+        this.bitPath = path.bitKernels().describe();
     }
 
     static boolean portableSteps(Map<String, String> properties) {
@@ -70,6 +72,11 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     /** Which matrix-multiply path the float kernels use. */
     String matMulPath() {
         return gemm.describe();
+    }
+
+    /** Which popcount strategy the bit kernels use. */
+    String bitPath() {
+        return bitPath;
     }
 
     @Override

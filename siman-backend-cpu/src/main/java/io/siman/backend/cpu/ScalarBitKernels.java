@@ -18,7 +18,7 @@ final class ScalarBitKernels extends BitKernels {
 
     @Override
     String describe() {
-        return "scalar";
+        return "scalar popcount (Long.bitCount)";
     }
 
     @Override

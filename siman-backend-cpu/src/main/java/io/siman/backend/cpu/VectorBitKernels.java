@@ -48,15 +48,24 @@ final class VectorBitKernels extends BitKernels {
     /** Packing compares floats and sets bits in 32-bit lanes of the same vector size. */
     private static final VectorSpecies<Float> FLOATS32 = VectorSpecies.of(float.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
-    /** Accumulators of a register tile of the grid path: channels times vectors of positions. */
-    private static final int GRID_TILE = 16;
     private static final int INT_LANES = INTS.length();
-    static final VectorBitKernels INSTANCE = new VectorBitKernels();
+    /** Register tiles of 16 accumulators (4 channels by 4 vectors, or 8 by 2): for CPUs with 32 vector registers (AVX-512). */
+    static final VectorBitKernels WIDE_TILES = new VectorBitKernels(16);
+    /** Register tiles of 8 accumulators (2 by 4, or 4 by 2): for CPUs with 16 vector registers (AVX2), where 16 spill. */
+    static final VectorBitKernels NARROW_TILES = new VectorBitKernels(8);
 
+    /** Accumulators of a register tile of the grid path: channels times vectors of positions. */
+    private final int tile;
     /** The zero-framed input, per calling thread (workers read it during the call). */
     private final ThreadLocal<long[]> scratch = ThreadLocal.withInitial(() -> new long[0]);
 
-    private VectorBitKernels() {
+    private VectorBitKernels(int tile) {
+        this.tile = tile;
+    }
+
+    /** The vector size of the bit kernels in this JVM. */
+    static int vectorBits() {
+        return LONGS.vectorBitSize();
     }
 
     private static VectorSpecies<Long> species(String bits) {
@@ -72,7 +81,7 @@ final class VectorBitKernels extends BitKernels {
 
     @Override
     String describe() {
-        return "vector " + LONGS.vectorBitSize() + "-bit";
+        return "vector " + LONGS.vectorBitSize() + "-bit popcount, register tiles of " + tile;
     }
 
     // ---------------------------------------------------------------- packing
@@ -120,7 +129,7 @@ final class VectorBitKernels extends BitKernels {
         WeightPlan plan = plan(g, wBits);
         Frame frame = plan.frame(g);
         if (pm1 && frame.grid != null) {
-            gridConvolution(g, xb, wBits.l, frame.grid, scale, bias, y, par);
+            gridConvolution(g, xb, frame.grid.field ? plan.fieldWeights(wBits.l) : wBits.l, frame.grid, scale, bias, y, par);
             return;
         }
         long[] xp = scratch(batch * hp * wp * words);
@@ -162,13 +171,16 @@ final class VectorBitKernels extends BitKernels {
      * and the padding tables of each input size seen.
      */
     private static final class WeightPlan {
-        final int version, co, kh, kw, words, len, groups;
+        final int version, co, kh, kw, words, len, groups, inChannels, tile;
         final long[] wr;
         final int[] tapPop;
         private final Map<List<Integer>, Frame> frames = new ConcurrentHashMap<>();
+        private volatile long[] field;
 
-        WeightPlan(ConvGeometry g, long[] wb, int version) {
+        WeightPlan(ConvGeometry g, long[] wb, int version, int tile) {
             this.version = version;
+            this.tile = tile;
+            this.inChannels = g.inChannels();
             this.co = g.outChannels();
             this.kh = g.kernelH();
             this.kw = g.kernelW();
@@ -187,11 +199,29 @@ final class VectorBitKernels extends BitKernels {
 
         boolean fits(ConvGeometry g, int tensorVersion) {
             return version == tensorVersion && co == g.outChannels() && kh == g.kernelH() && kw == g.kernelW()
-                    && words == Shape.words(g.inChannels());
+                    && inChannels == g.inChannels();
         }
 
         Frame frame(ConvGeometry g) {
-            return frames.computeIfAbsent(List.of(g.inHeight(), g.inWidth(), g.stride(), g.padding()), key -> new Frame(g, this));
+            return frames.computeIfAbsent(List.of(g.inHeight(), g.inWidth(), g.stride(), g.padding()), key -> new Frame(g, this, tile));
+        }
+
+        /** The weights packed along the receptive field ({@link Grid#field}), made from {@code wb} (this plan's bits) on first use. */
+        long[] fieldWeights(long[] wb) {
+            long[] f = field;
+            if (f == null) {
+                f = new long[co * fieldWords(inChannels, kh * kw)];
+                int taps = kh * kw, k = f.length / co;
+                for (int o = 0; o < co; o++) {
+                    for (int t = 0; t < taps; t++) {
+                        for (int q = 0; q < words; q++) {
+                            insertBits(f, o * k, 1, t * inChannels + 64 * q, Math.min(64, inChannels - 64 * q), wb[(o * taps + t) * words + q]);
+                        }
+                    }
+                }
+                field = f;
+            }
+            return f;
         }
     }
 
@@ -201,7 +231,7 @@ final class VectorBitKernels extends BitKernels {
         int version = wBits.version();
         WeightPlan plan = plans.get(wBits);
         if (plan == null || !plan.fits(g, version)) {
-            plan = new WeightPlan(g, wBits.l, version);
+            plan = new WeightPlan(g, wBits.l, version, tile);
             plans.put(wBits, plan);
         }
         return plan;
@@ -219,7 +249,7 @@ final class VectorBitKernels extends BitKernels {
         /** The grid path's layout and sums table, for stride 1; null otherwise. */
         final Grid grid;
 
-        Frame(ConvGeometry g, WeightPlan plan) {
+        Frame(ConvGeometry g, WeightPlan plan, int tile) {
             int stride = g.stride(), pad = g.padding();
             int[][] rows = cases(g.outHeight(), stride, pad, g.inHeight(), g.kernelH());
             int[][] cols = cases(g.outWidth(), stride, pad, g.inWidth(), g.kernelW());
@@ -242,8 +272,10 @@ final class VectorBitKernels extends BitKernels {
                 }
             }
             // positions in lanes computes no thrown-away positions: for stride 1 it was as fast or faster than channels
-            // in lanes on every shape measured (VGG and ResNet layers of 4x4 to 56x56; 256@14x14 8.3 -> 5.2 ms)
-            this.grid = g.stride() == 1 ? new Grid(g, plan, this) : null;
+            // in lanes on every shape measured (VGG and ResNet layers of 4x4 to 56x56; 256@14x14 8.3 -> 5.2 ms); packed
+            // along the receptive field it also takes strided layers and fills the words of narrow ones
+            boolean field = Grid.packsAlongField(g);
+            this.grid = g.stride() == 1 || field ? new Grid(g, plan, this, tile, field) : null;
         }
 
         /** For each output coordinate its case id, and the cases as pairs (first, end) of valid kernel offsets. */
@@ -315,43 +347,69 @@ final class VectorBitKernels extends BitKernels {
     // ---------------------------------------------------------------- convolution with positions in lanes
 
     /**
-     * The layout of the grid path, for stride 1 and {@code pm1}: output {@code (y, x)} is position
-     * {@code p = y * wo + x}, as the tensor stores it, and one vector load holds word {@code q} of the inputs of
-     * {@code LANES} consecutive positions for one tap. For that the input is copied once per kernel column
-     * {@code kx}, shifted by it: plane {@code (kx, q)} holds at {@code r * wo + x} word {@code q} of input
+     * The layout of the grid path (positions in lanes), for {@code pm1}: output {@code (y, x)} is position
+     * {@code p = y * wo + x}, as the tensor stores it, and one vector load holds one input word of {@code LANES}
+     * consecutive positions, against which a weight word is broadcast. No position is computed and thrown away, and
+     * outputs are stored straight into the tensor. Two ways of laying the input out:
+     * <ul>
+     * <li>shifted planes (stride 1, channels in whole words): the input is copied once per kernel column {@code kx},
+     * shifted by it: plane {@code (kx, q)} holds at {@code r * wo + x} word {@code q} of input
      * {@code (r - pad, x + kx - pad)}, zero outside the image (the rows of the top and bottom frame included), so tap
-     * {@code (ky, kx)} of position {@code p} is at {@code p + ky * wo} of its plane: no position is computed and
-     * thrown away, and outputs are stored straight into the tensor. {@code base[o * qv + p]} is what the sum at
-     * position {@code p} starts from: {@code C} per tap inside the input, plus twice the popcount the zero words
-     * added at padded taps (a float, exact: the sums stay far below 2^24).
+     * {@code (ky, kx)} of position {@code p} is at {@code p + ky * wo} of its plane;
+     * <li>{@link #field packed along the receptive field} (any stride; chosen where channels leave words part empty,
+     * or the stride is not 1): bit {@code t * C + c} of a position's words is channel {@code c} of tap {@code t}, so
+     * a 3x3 window of 16 channels takes 3 words instead of 9 (docs/method.md section 3: the words hold the window,
+     * not one pixel); plane {@code j} holds word {@code j} of every position, the weights are packed the same way.
+     * </ul>
+     * {@code base[o * qv + p]} is what the sum at position {@code p} starts from: {@code C} per tap inside the input,
+     * plus twice the popcount the zero words (or zero bits) added at padded taps (a float, exact: the sums stay far
+     * below 2^24). Both layouts give the same exact sums.
      */
     private static final class Grid {
-        /** Vectors of positions per tile (4, or 2 where that computes fewer positions), and channels per tile. */
+        /** Vectors of positions per tile, and channels per tile: their product is the strategy's accumulators. */
         final int vectors, channels;
         final int positions, qv, planeLength;
+        /** Whether the input is packed along the receptive field rather than in shifted planes. */
+        final boolean field;
         final float[] base;
-        /** Per weight word {@code j = (ky * kw + kx) * words + q}: where its input word sits relative to the position. */
+        /** Per weight word {@code j}: where its input word sits relative to the position. */
         final int[] inputOffset;
 
-        Grid(ConvGeometry g, WeightPlan plan, Frame frame) {
+        /** Packing along the receptive field takes fewer words than one word run per tap, or the stride is not 1. */
+        static boolean packsAlongField(ConvGeometry g) {
+            int taps = g.kernelH() * g.kernelW();
+            return g.stride() != 1 || fieldWords(g.inChannels(), taps) < taps * Shape.words(g.inChannels());
+        }
+
+        Grid(ConvGeometry g, WeightPlan plan, Frame frame, int tile, boolean field) {
             int hp = g.inHeight() + 2 * g.padding(), ho = g.outHeight(), wo = g.outWidth();
             this.positions = ho * wo;
+            this.field = field;
             // 4 channels by 4 vectors needs half the weight broadcasts of 8 by 2 (VGG 128@32x32: 11% faster); on
             // planes that leave most of a 4-vector tile empty (4x4) the narrower tile computes fewer positions
             this.vectors = roundUp(positions, 4 * LANES) <= roundUp(positions, 2 * LANES) ? 4 : 2;
-            this.channels = GRID_TILE / vectors;
+            this.channels = tile / vectors;
             this.qv = roundUp(positions, vectors * LANES);
-            // room for the last tile's reads past the last row
-            this.planeLength = Math.max(hp * wo, qv + (plan.kh - 1) * wo);
-            this.base = new float[plan.co * qv];
-            this.inputOffset = new int[plan.len];
-            for (int ky = 0; ky < plan.kh; ky++) {
-                for (int kx = 0; kx < plan.kw; kx++) {
-                    for (int q = 0; q < plan.words; q++) {
-                        inputOffset[(ky * plan.kw + kx) * plan.words + q] = (kx * plan.words + q) * planeLength + ky * wo;
+            if (field) {
+                int k = fieldWords(g.inChannels(), plan.kh * plan.kw);
+                this.planeLength = qv;
+                this.inputOffset = new int[k];
+                for (int j = 0; j < k; j++) {
+                    inputOffset[j] = j * qv;
+                }
+            } else {
+                // room for the last tile's reads past the last row
+                this.planeLength = Math.max(hp * wo, qv + (plan.kh - 1) * wo);
+                this.inputOffset = new int[plan.len];
+                for (int ky = 0; ky < plan.kh; ky++) {
+                    for (int kx = 0; kx < plan.kw; kx++) {
+                        for (int q = 0; q < plan.words; q++) {
+                            inputOffset[(ky * plan.kw + kx) * plan.words + q] = (kx * plan.words + q) * planeLength + ky * wo;
+                        }
                     }
                 }
             }
+            this.base = new float[plan.co * qv];
             int c = g.inChannels(), lanes = plan.groups * LANES;
             for (int oy = 0; oy < ho; oy++) {
                 for (int ox = 0; ox < wo; ox++) {
@@ -367,13 +425,17 @@ final class VectorBitKernels extends BitKernels {
             return (n + multiple - 1) / multiple * multiple;
         }
 
-        /** Longs of one image's shifted planes. */
+        /** Longs of one image's planes. */
         int imageLength(ConvGeometry g) {
-            return g.kernelW() * Shape.words(g.inChannels()) * planeLength;
+            return field ? inputOffset.length * planeLength : g.kernelW() * Shape.words(g.inChannels()) * planeLength;
         }
 
-        /** Copies image {@code n} of the packed input {@code [n][h][w][words]} into its shifted planes at {@code planes[at..]}. */
+        /** Copies image {@code n} of the packed input {@code [n][h][w][words]} into its planes at {@code planes[at..]}. */
         void frame(ConvGeometry g, long[] xb, int n, long[] planes, int at) {
+            if (field) {
+                fieldFrame(g, xb, n, planes, at);
+                return;
+            }
             int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), pad = g.padding();
             int wo = g.outWidth();
             for (int kx = 0; kx < g.kernelW(); kx++) {
@@ -391,11 +453,66 @@ final class VectorBitKernels extends BitKernels {
                 }
             }
         }
+
+        /**
+         * The receptive-field words of every output position of image {@code n}: tap by tap, each input word's bits
+         * shifted to bit {@code t * C + 64 q} (into two words where they straddle one); padded taps stay zero.
+         */
+        private void fieldFrame(ConvGeometry g, long[] xb, int n, long[] planes, int at) {
+            int c = g.inChannels(), words = Shape.words(c), h = g.inHeight(), w = g.inWidth(), pad = g.padding();
+            int stride = g.stride(), ho = g.outHeight(), wo = g.outWidth(), kw = g.kernelW();
+            Arrays.fill(planes, at, at + inputOffset.length * planeLength, 0L);
+            for (int ky = 0; ky < g.kernelH(); ky++) {
+                int oy0 = firstValidOut(ky, stride, pad), oy1 = endValidOut(ky, stride, pad, h, ho);
+                for (int kx = 0; kx < kw; kx++) {
+                    int ox0 = firstValidOut(kx, stride, pad), ox1 = endValidOut(kx, stride, pad, w, wo);
+                    for (int q = 0; q < words; q++) {
+                        int bit = (ky * kw + kx) * c + 64 * q, nb = Math.min(64, c - 64 * q), shift = bit & 63;
+                        int lo = at + (bit >>> 6) * planeLength;
+                        boolean straddles = shift + nb > 64;
+                        for (int oy = oy0; oy < oy1; oy++) {
+                            int src = ((n * h + oy * stride - pad + ky) * w - pad + kx) * words + q, row = oy * wo;
+                            for (int ox = ox0; ox < ox1; ox++) {
+                                long v = xb[src + ox * stride * words];
+                                planes[lo + row + ox] |= v << shift;
+                                if (straddles) {
+                                    planes[lo + planeLength + row + ox] |= v >>> (64 - shift);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /** First output coordinate whose tap {@code k} falls inside the input. */
+        private static int firstValidOut(int k, int stride, int pad) {
+            return Math.max(0, Math.ceilDiv(pad - k, stride));
+        }
+
+        /** One past the last output coordinate whose tap {@code k} falls inside an input of {@code size}. */
+        private static int endValidOut(int k, int stride, int pad, int size, int out) {
+            return Math.max(0, Math.min(out, Math.ceilDiv(size + pad - k, stride)));
+        }
+    }
+
+    /** Words of a receptive field of {@code taps} taps of {@code c} channels, packed bit after bit. */
+    static int fieldWords(int c, int taps) {
+        return (int) (((long) c * taps + 63) / 64);
+    }
+
+    /** ORs the low {@code nb} bits of {@code v} (the rest are 0) into {@code dst} at bit {@code bit} of the words from {@code at}, {@code step} apart. */
+    static void insertBits(long[] dst, int at, int step, int bit, int nb, long v) {
+        int word = at + (bit >>> 6) * step, shift = bit & 63;
+        dst[word] |= v << shift;
+        if (shift + nb > 64) {
+            dst[word + step] |= v >>> (64 - shift);
+        }
     }
 
     private void gridConvolution(ConvGeometry g, long[] xb, long[] wb, Grid grid, float[] scale, float[] bias, float[] y, Parallel par) {
         int batch = g.batch(), co = g.outChannels(), positions = grid.positions, qv = grid.qv;
-        int image = grid.imageLength(g), len = g.kernelH() * g.kernelW() * Shape.words(g.inChannels());
+        int image = grid.imageLength(g), len = grid.inputOffset.length;
         // the same per-thread frame buffer as the channels-in-lanes path: a call takes one path or the other
         long[] planes = scratch(batch * image);
         par.forRange(batch, image, (from, to) -> {
@@ -406,7 +523,7 @@ final class VectorBitKernels extends BitKernels {
         int channels = grid.channels, step = grid.vectors * LANES, blocks = (co + channels - 1) / channels;
         int whole = positions / step * step;
         par.forRange(batch * blocks, (long) qv * channels * len, (from, to) -> {
-            long[] counts = new long[GRID_TILE * LANES];
+            long[] counts = new long[16 * LANES];
             float[] tail = whole < positions ? new float[step] : null;
             for (int item = from; item < to; item++) {
                 int n = item / blocks, o0 = (item % blocks) * channels, oc = Math.min(channels, co - o0);
@@ -414,19 +531,23 @@ final class VectorBitKernels extends BitKernels {
                 int w1 = Math.min(1, oc - 1) * len, w2 = Math.min(2, oc - 1) * len, w3 = Math.min(3, oc - 1) * len;
                 int w4 = Math.min(4, oc - 1) * len, w5 = Math.min(5, oc - 1) * len, w6 = Math.min(6, oc - 1) * len, w7 = Math.min(7, oc - 1) * len;
                 for (int q0 = 0; q0 < qv; q0 += step) {
-                    if (grid.vectors == 4) {
+                    if (channels == 4 && grid.vectors == 4) {
                         gridTile4x4(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts);
-                    } else {
+                    } else if (channels == 8) {
                         gridTile8x2(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, w4, w5, w6, w7, counts);
+                    } else if (channels == 2) {
+                        gridTile2x4(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, counts);
+                    } else {
+                        gridTile4x2(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts);
                     }
                     for (int c = 0; c < oc; c++) {
                         int o = o0 + c, out = (n * co + o) * positions + q0;
                         float s = scale == null ? 1f : scale[o], b = bias == null ? 0f : bias[o];
                         if (q0 < whole) {
-                            gridFinish(counts, c * step, grid.vectors, grid.base, o * qv + q0, s, b, y, out);
+                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, y, out);
                         } else {
                             // the last, partial tile of a size that is not a multiple of the tile
-                            gridFinish(counts, c * step, grid.vectors, grid.base, o * qv + q0, s, b, tail, 0);
+                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, tail, 0);
                             System.arraycopy(tail, 0, y, out, positions - q0);
                         }
                     }
@@ -540,7 +661,82 @@ final class VectorBitKernels extends BitKernels {
         a71.intoArray(counts, 15 * LANES);
     }
 
-    /** One channel's vectors of counts into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma. */
+    /**
+     * As {@link #gridTile4x4}, for 2 channels and 4 vectors of positions: 8 accumulators, 4 loads and 2 broadcasts per
+     * weight word, within AVX2's 16 registers (where the popcount itself needs a table and a mask in two more).
+     */
+    private static void gridTile2x4(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, long[] counts) {
+        LongVector a00 = LongVector.zero(LONGS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int j = 0; j < inputOffset.length; j++) {
+            int at = x0 + inputOffset[j], wj = w0 + j;
+            LongVector x0v = LongVector.fromArray(LONGS, xg, at), x1v = LongVector.fromArray(LONGS, xg, at + LANES);
+            LongVector x2v = LongVector.fromArray(LONGS, xg, at + 2 * LANES), x3v = LongVector.fromArray(LONGS, xg, at + 3 * LANES);
+            LongVector v = LongVector.broadcast(LONGS, wb[wj]);
+            a00 = a00.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a01 = a01.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a02 = a02.add(x2v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a03 = a03.add(x3v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w1]);
+            a10 = a10.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a11 = a11.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a12 = a12.add(x2v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a13 = a13.add(x3v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+        }
+        a00.intoArray(counts, 0);
+        a01.intoArray(counts, LANES);
+        a02.intoArray(counts, 2 * LANES);
+        a03.intoArray(counts, 3 * LANES);
+        a10.intoArray(counts, 4 * LANES);
+        a11.intoArray(counts, 5 * LANES);
+        a12.intoArray(counts, 6 * LANES);
+        a13.intoArray(counts, 7 * LANES);
+    }
+
+    /** As {@link #gridTile2x4}, for 4 channels and 2 vectors of positions (small planes). */
+    private static void gridTile4x2(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts) {
+        LongVector a00 = LongVector.zero(LONGS), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int j = 0; j < inputOffset.length; j++) {
+            int at = x0 + inputOffset[j], wj = w0 + j;
+            LongVector x0v = LongVector.fromArray(LONGS, xg, at), x1v = LongVector.fromArray(LONGS, xg, at + LANES);
+            LongVector v = LongVector.broadcast(LONGS, wb[wj]);
+            a00 = a00.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a01 = a01.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w1]);
+            a10 = a10.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a11 = a11.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w2]);
+            a20 = a20.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a21 = a21.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            v = LongVector.broadcast(LONGS, wb[wj + w3]);
+            a30 = a30.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+            a31 = a31.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
+        }
+        a00.intoArray(counts, 0);
+        a01.intoArray(counts, LANES);
+        a10.intoArray(counts, 2 * LANES);
+        a11.intoArray(counts, 3 * LANES);
+        a20.intoArray(counts, 4 * LANES);
+        a21.intoArray(counts, 5 * LANES);
+        a30.intoArray(counts, 6 * LANES);
+        a31.intoArray(counts, 7 * LANES);
+    }
+
+    /**
+     * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma.
+     * With 16 registers (AVX2) the long-to-float lane conversion has no instruction (VCVTQQ2PS is AVX-512) and
+     * costs more than the tile's popcounts, so the counts are converted one by one there; both give the same floats.
+     */
+    private void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
+        if (tile >= 16) {
+            gridFinish(counts, at, length / LANES, base, baseAt, scale, bias, out, outAt);
+            return;
+        }
+        for (int i = 0; i < length; i++) {
+            out[outAt + i] = Math.fma(base[baseAt + i] - 2f * counts[at + i], scale, bias);
+        }
+    }
+
+    /** {@link #finish} in vectors. */
     private static void gridFinish(long[] counts, int at, int vectors, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
         for (int v = 0; v < vectors; v++) {
             FloatVector count = (FloatVector) LongVector.fromArray(LONGS, counts, at + v * LANES).convertShape(VectorOperators.L2F, FLOATS, 0);

@@ -63,7 +63,66 @@ class CpuKernelsContractTest extends KernelsContract {
 
         @Test
         void usesThePlainPath() {
-            assertEquals("scalar", ((CpuBackend) backend).kernelPath());
+            assertTrue(((CpuBackend) backend).kernelPath().startsWith("scalar; bits: scalar popcount"), ((CpuBackend) backend).kernelPath());
         }
+    }
+
+    /** Every popcount strategy on every machine: a vector size the CPU lacks is emulated, so only speed differs. */
+    abstract class ForcedPopcount extends KernelsContract {
+        abstract String strategy();
+
+        abstract String described();
+
+        @Override
+        protected Backend createBackend(int threads) {
+            return cpu(threads, Map.of(Vectorization.POPCOUNT_PROPERTY, strategy()));
+        }
+
+        @Test
+        void usesTheForcedStrategy() {
+            String path = ((CpuBackend) backend).kernelPath();
+            String bits = path.substring(path.indexOf("bits: "));
+            assertTrue(bits.contains(Vectorization.moduleAvailable() || strategy().equals("scalar") ? described() : "scalar popcount"), path);
+        }
+    }
+
+    @Nested
+    class Avx512Popcount extends ForcedPopcount {
+        String strategy() {
+            return "avx512";
+        }
+
+        String described() {
+            return "register tiles of 16";
+        }
+    }
+
+    @Nested
+    class Avx2Popcount extends ForcedPopcount {
+        String strategy() {
+            return "avx2";
+        }
+
+        String described() {
+            return "register tiles of 8";
+        }
+    }
+
+    @Nested
+    class ScalarPopcount extends ForcedPopcount {
+        String strategy() {
+            return "scalar";
+        }
+
+        String described() {
+            return "scalar popcount";
+        }
+    }
+
+    @Test
+    void anUnknownPopcountStrategyIsAOneLineError() {
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(io.siman.api.UnknownNameException.class,
+                () -> cpu(1, Map.of(Vectorization.POPCOUNT_PROPERTY, "sse9")));
+        assertEquals("unknown cpu.popcount strategy 'sse9'; known: auto, avx512, avx2, scalar", e.getMessage());
     }
 }
