@@ -5,6 +5,7 @@ import io.siman.api.SimanException;
 import io.siman.models.Siman;
 import io.siman.models.bench.InferenceBenchmark;
 import io.siman.models.bench.KernelProfile;
+import io.siman.models.bench.MachineReport;
 import io.siman.models.bench.TrainingBenchmark;
 import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
@@ -137,10 +138,12 @@ final class BenchCommand implements Callable<Integer> {
                             layers.add(lm);
                         }
                         m.put("layers", layers);
+                        m.put("machine", MachineReport.of(siman.backend()).map());
                         rows.add(m);
                     }
                     o.println(Json.write(rows));
                 } else {
+                    o.println(MachineReport.of(siman.backend()).text());
                     for (InferenceBenchmark.Result r : results) {
                         o.println(String.format(Locale.ROOT, "batch %d (%s, %d threads): float simulation %.1f images/s, bitwise %.1f images/s, speed-up %.2fx",
                                 r.batch(), r.backend(), r.threads(), r.floatImagesPerSecond(), r.bitwiseImagesPerSecond(), r.speedup()));
@@ -213,8 +216,10 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     m.put("kernels", ks);
                 }
+                m.put("machine", MachineReport.of(siman.backend()).map());
                 o.println(Json.write(m));
             } else {
+                o.println(MachineReport.of(siman.backend()).text());
                 o.println(String.format(Locale.ROOT, "%s (%s), batch %d, %s, %d threads: %.1f training images/s (%.3f s per step, %d steps timed)",
                         r.model(), r.binarizer(), r.batch(), r.backend(), r.threads(), r.imagesPerSecond(), r.seconds() / r.steps(), r.steps()));
                 o.println(String.format(Locale.ROOT, "  Java heap allocated per step (all threads, data loading included): %s; peak resident memory: %s",

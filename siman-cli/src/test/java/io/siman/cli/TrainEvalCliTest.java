@@ -105,6 +105,24 @@ class TrainEvalCliTest {
                 dir.resolve("nothing.png") + ": no such file");
         oneLineError(run("export", "--checkpoint", model.toString(), "--out", dir.resolve("x.siman").toString()), model + ": not a SiMaN-J checkpoint");
         oneLineError(run("eval", "--data-dir", data.toString()), "give exactly one of --checkpoint and --model-file");
+
+        // ONNX: from the checkpoint and from the model file, the same graph; a protobuf that starts as ONNX models do
+        Path onnx = dir.resolve("m.onnx"), onnxFromModel = dir.resolve("m2.onnx");
+        CliTest.Result o = run("export", "--format", "onnx", "--checkpoint", out.resolve("best.ckpt").toString(), "--out", onnx.toString(), "--json");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("\"format\": \"onnx\", \"opset\": 13"), o.out());
+        assertTrue(o.out().contains("\"nodes\": 155, \"architecture\": \"resnet20\", \"binarizer\": \"siman\""), o.out());
+        CliTest.Result om = run("export", "--format", "onnx", "--model-file", model.toString(), "--out", onnxFromModel.toString());
+        assertEquals(0, om.code(), om.err());
+        assertTrue(om.out().startsWith("wrote " + onnxFromModel + ": ONNX opset 13, "), om.out());
+        // the same graph and initializers; only the documentation string naming the source differs
+        assertTrue(Files.size(onnx) > 1_000_000 && Math.abs(Files.size(onnx) - Files.size(onnxFromModel)) < 64, Files.size(onnx) + " " + Files.size(onnxFromModel));
+        oneLineError(run("export", "--format", "tflite", "--checkpoint", out.resolve("best.ckpt").toString(), "--out", onnx.toString()),
+                "unknown format 'tflite'; known: siman, onnx");
+        oneLineError(run("export", "--format", "onnx", "--checkpoint", out.resolve("best.ckpt").toString(), "--model-file", model.toString(),
+                "--out", onnx.toString()), "give either --checkpoint or --model-file");
+        oneLineError(run("export", "--format", "onnx", "--model-file", broken.toString(), "--out", onnx.toString()), broken + ": truncated model file");
+        assertTrue(Files.size(onnx) > 1_000_000, "a failed export leaves the earlier file whole");
     }
 
     @Test

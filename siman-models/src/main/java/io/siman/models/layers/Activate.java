@@ -18,6 +18,11 @@ public final class Activate extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.activation(name(), x, kind);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         return input;
     }

@@ -36,6 +36,11 @@ public final class AvgPool2d extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return global ? graph.globalAvgPool(name(), x) : graph.avgPool(name(), x, kernel, stride);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         Shape s = geometry(input).outputShape();
         return global ? Shape.of(s.dim(0), s.dim(1)) : s;

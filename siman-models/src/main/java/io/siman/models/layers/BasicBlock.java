@@ -40,6 +40,14 @@ public final class BasicBlock extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        String h = describe(act1, graph, describe(bn1, graph, describe(conv1, graph, x)));
+        String b2 = describe(bn2, graph, describe(conv2, graph, h));
+        String s = shortcut == null ? x : describe(shortcut, graph, x);
+        return describe(act2, graph, graph.add(name() + ".add", b2, s));
+    }
+
+    @Override
     protected Tensor computeForward(Tensor input, TrainingProgress p) {
         x = input;
         Tensor h = act1.forward(bn1.forward(conv1.forward(input, p), p), p);

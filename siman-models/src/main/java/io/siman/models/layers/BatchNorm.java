@@ -34,6 +34,14 @@ public final class BatchNorm extends LayerBase {
         this.foldedInto = conv;
     }
 
+    @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        if (foldedInto != null) {
+            return x; // applied by the convolution's folded affine
+        }
+        return graph.batchNorm(name(), x, host(gamma.value()), host(beta.value()), host(runningMean), host(runningVar), EPS);
+    }
+
     public Tensor runningMean() {
         return runningMean;
     }

@@ -116,6 +116,33 @@ public final class BinaryConv2d extends LayerBase {
         return Footprint.weights(binarizer.binarizesActivations(), outChannels, n, alpha == null ? 0 : outChannels, outputsPerImage() * n);
     }
 
+    /**
+     * Evaluation in standard operators: full precision, a convolution with the binarizer's weights; binarized, the
+     * sign at the sample mean, a convolution with the effective weights' values and the inference affine (alpha, the
+     * binarizer's scale and the folded batch norm), as {@link BitwiseConv2d#describe} writes a model file's layer.
+     */
+    @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        Shape ws = Shape.of(outChannels, inChannels, kernel, kernel);
+        if (!binarizer.binarizesActivations()) {
+            Tensor w = weights.forward(weight.value(), TrainingProgress.EVAL);
+            return graph.conv(name(), x, host(w), ws.dims(), stride, padding);
+        }
+        InferenceForm form = weights.inferenceForm(weight.value());
+        if (form == null) {
+            throw new io.siman.api.SimanException(name() + ": binarizer '" + binarizer.name() + "' describes no inference form to export");
+        }
+        float[] w = host(form.effective());
+        float zero = form.encoding() == Encoding.PM1 ? -1f : 0f;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = w[i] > 0f ? 1f : zero; // the bits the engine runs
+        }
+        Folding.Affine affine = inferenceAffine(form);
+        String signs = graph.signAtSampleMean(name() + ".sign", x);
+        String sums = graph.conv(name(), signs, w, ws.dims(), stride, padding);
+        return graph.channelAffine(name() + ".affine", sums, affine.scale(), affine.bias());
+    }
+
     @Override
     protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);

@@ -111,6 +111,34 @@ public final class BitwiseConv2d extends LayerBase {
         return Footprint.weights(true, outChannels, n, 2L * outChannels, outputsPerImage() * n);
     }
 
+    /**
+     * The float simulation in standard operators: the activation's sign at the sample mean, a convolution with the
+     * weights' bits as {@code +1/-1} ({@code pm1}) or {@code 1/0} ({@code zero-one}), then the folded affine.
+     */
+    @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        float[] w;
+        if (effective != null) {
+            w = host(effective);
+        } else {
+            long[] b = backend.downloadLongs(bits);
+            int words = Shape.words(inChannels), taps = kernel * kernel;
+            float zero = encoding == Encoding.PM1 ? -1f : 0f;
+            w = new float[outChannels * inChannels * taps];
+            for (int o = 0; o < outChannels; o++) {
+                for (int c = 0; c < inChannels; c++) {
+                    for (int t = 0; t < taps; t++) {
+                        boolean one = (b[(o * taps + t) * words + (c >>> 6)] >>> (c & 63) & 1L) != 0;
+                        w[(o * inChannels + c) * taps + t] = one ? 1f : zero;
+                    }
+                }
+            }
+        }
+        String signs = graph.signAtSampleMean(name() + ".sign", x);
+        String sums = graph.conv(name(), signs, w, weightShape().dims(), stride, padding);
+        return graph.channelAffine(name() + ".affine", sums, host(scale), host(bias));
+    }
+
     @Override
     protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);

@@ -53,6 +53,11 @@ public final class Conv2d extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.conv(name(), x, host(weight.value()), weight.value().shape().dims(), stride, padding);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         return geometry(name(), input, inChannels, outChannels, kernel, stride, padding).outputShape();
     }

@@ -15,6 +15,11 @@ public final class Flatten extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.flatten(name(), x);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         return Shape.of(input.dim(0), input.rowLength());
     }

@@ -12,6 +12,11 @@ public final class Identity extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return x;
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         return input;
     }

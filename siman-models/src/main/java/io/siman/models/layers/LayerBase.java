@@ -89,6 +89,27 @@ public abstract class LayerBase implements Layer {
 
     private final List<Layer> children = new ArrayList<>();
 
+    /**
+     * Adds this layer's evaluation-time computation to {@code graph} in standard operators (for ONNX export) and
+     * returns the name of its output; {@code x} names its input. Layers without such a form say so in one line.
+     */
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        throw new io.siman.api.SimanException(name + " (" + getClass().getSimpleName() + ") has no standard-operator form to export");
+    }
+
+    /** {@link #describe} of a sub-layer (every zoo layer extends this class). */
+    protected static String describe(Layer layer, io.siman.models.graph.InferenceGraph graph, String x) {
+        if (!(layer instanceof LayerBase l)) {
+            throw new io.siman.api.SimanException(layer.name() + " (" + layer.getClass().getName() + ") has no standard-operator form to export");
+        }
+        return l.describe(graph, x);
+    }
+
+    /** A tensor's values on the host. */
+    protected final float[] host(Tensor t) {
+        return backend.downloadFloats(t);
+    }
+
     /** Direct sub-layers, in forward order. */
     public List<Layer> children() {
         return List.copyOf(children);

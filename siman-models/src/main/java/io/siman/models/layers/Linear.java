@@ -32,6 +32,11 @@ public final class Linear extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.linear(name(), x, host(weight.value()), out, in, host(bias.value()));
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         if (input.rank() != 2 || input.dim(1) != in) {
             throw new ShapeMismatchException(name() + " expects [N, " + in + "], got " + input);

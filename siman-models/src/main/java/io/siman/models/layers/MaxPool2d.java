@@ -21,6 +21,11 @@ public final class MaxPool2d extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.maxPool(name(), x, kernel, stride, padding);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         requireRank(name(), input, 4);
         return PoolGeometry.of(input, kernel, stride, padding).outputShape();

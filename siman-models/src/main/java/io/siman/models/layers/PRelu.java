@@ -21,6 +21,11 @@ public final class PRelu extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.prelu(name(), x, host(slope.value()));
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         if (input.rank() < 2 || input.dim(1) != channels) {
             throw new ShapeMismatchException(name() + " expects " + channels + " channels, got " + input);

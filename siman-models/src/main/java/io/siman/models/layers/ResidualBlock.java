@@ -39,6 +39,15 @@ public final class ResidualBlock extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        String b1 = describe(bn1, graph, describe(conv1, graph, x));
+        String s = shortcut == null ? x : describe(shortcut, graph, x);
+        String mid = describe(prelu1, graph, graph.add(name() + ".add1", b1, s));
+        String b2 = describe(bn2, graph, describe(conv2, graph, mid));
+        return describe(prelu2, graph, graph.add(name() + ".add2", b2, mid));
+    }
+
+    @Override
     protected Tensor computeForward(Tensor input, TrainingProgress p) {
         x = input;
         Tensor b1 = bn1.forward(conv1.forward(input, p), p);

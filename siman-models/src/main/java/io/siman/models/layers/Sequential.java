@@ -22,6 +22,14 @@ public final class Sequential extends LayerBase {
         return layer;
     }
 
+    @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        for (Layer l : layers) {
+            x = describe(l, graph, x);
+        }
+        return x;
+    }
+
     public List<Layer> layers() {
         return List.copyOf(layers);
     }

@@ -26,6 +26,11 @@ public final class ShortcutA extends LayerBase {
     }
 
     @Override
+    public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
+        return graph.shortcutA(name(), x, pad);
+    }
+
+    @Override
     protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         inShape = x.shape();
         Tensor y = out.get(outputShape(inShape));

@@ -37,6 +37,11 @@ public final class Network implements Layer {
         return Shape.of(batch, spec.inChannels(), spec.inHeight(), spec.inWidth());
     }
 
+    /** Adds the network's evaluation to {@code graph} in standard operators, input to logits (see {@link io.siman.models.graph.InferenceGraph}). */
+    public void describe(io.siman.models.graph.InferenceGraph graph) {
+        graph.output(root.describe(graph, graph.input()));
+    }
+
     public Sequential root() {
         return root;
     }
