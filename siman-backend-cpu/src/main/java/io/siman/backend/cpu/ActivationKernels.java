@@ -13,10 +13,12 @@ import static io.siman.api.KernelShapes.plane;
 final class ActivationKernels extends CpuKernelFamily {
     /** The reductions of this path (fixed summation order on every path). */
     private final Reductions red;
+    private final Pointwise pointwise;
 
-    ActivationKernels(CpuBackend backend, Parallel par, Reductions red) {
+    ActivationKernels(CpuBackend backend, Parallel par, Reductions red, Pointwise pointwise) {
         super(backend, par);
         this.red = red;
+        this.pointwise = pointwise;
     }
 
     public void activation(Activation kind, Tensor x, Tensor y) {
@@ -66,12 +68,7 @@ final class ActivationKernels extends CpuKernelFamily {
         int hw = plane(x);
         par.forRange(x.shape().dim(0) * c, hw, (from, to) -> {
             for (int nc = from; nc < to; nc++) {
-                float sl = s[nc % c];
-                int off = nc * hw;
-                for (int j = 0; j < hw; j++) {
-                    float v = a[off + j];
-                    o[off + j] = Math.max(v, 0f) + sl * Math.min(v, 0f);
-                }
+                pointwise.prelu(a, nc * hw, hw, s[nc % c], o);
             }
         });
     }

@@ -56,7 +56,7 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         this.dense = new DenseKernels(backend, par, gemm);
         this.convolution = new ConvolutionKernels(backend, par, gemm, path.convolution());
         this.channels = new ChannelKernels(backend, par, red);
-        this.activations = new ActivationKernels(backend, par, red);
+        this.activations = new ActivationKernels(backend, par, red, path.pointwise());
         this.pooling = new PoolingKernels(backend, par);
         this.lossAndOptimizer = new LossAndOptimizerKernels(backend, par);
         this.rowStatistics = new RowStatisticsKernels(backend, par, red);

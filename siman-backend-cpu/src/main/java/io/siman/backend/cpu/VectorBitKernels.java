@@ -2,6 +2,7 @@ package io.siman.backend.cpu;
 
 import io.siman.api.ConvGeometry;
 import io.siman.api.Shape;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -472,6 +473,13 @@ final class VectorBitKernels extends BitKernels {
                         boolean straddles = shift + nb > 64;
                         for (int oy = oy0; oy < oy1; oy++) {
                             int src = ((n * h + oy * stride - pad + ky) * w - pad + kx) * words + q, row = oy * wo;
+                            if (stride * words == 1 && !straddles) {
+                                // the common narrow case (16 or 32 channels, stride 1): a unit-stride loop the JIT vectorizes
+                                for (int ox = ox0; ox < ox1; ox++) {
+                                    planes[lo + row + ox] |= xb[src + ox] << shift;
+                                }
+                                continue;
+                            }
                             for (int ox = ox0; ox < ox1; ox++) {
                                 long v = xb[src + ox * stride * words];
                                 planes[lo + row + ox] |= v << shift;
@@ -723,18 +731,25 @@ final class VectorBitKernels extends BitKernels {
 
     /**
      * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma.
-     * With 16 registers (AVX2) the long-to-float lane conversion has no instruction (VCVTQQ2PS is AVX-512) and
-     * costs more than the tile's popcounts, so the counts are converted one by one there; both give the same floats.
+     * AVX2 has no long-to-float lane conversion (VCVTQQ2PS is AVX-512; the Vector API's fallback costs more than the
+     * tile's popcounts), so there a count becomes a double by the exponent trick (OR into 2^52's bits, subtract 2^52:
+     * exact for counts below 2^52) and the double a float (VCVTPD2PS); both give the same floats.
      */
     private void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
         if (tile >= 16) {
             gridFinish(counts, at, length / LANES, base, baseAt, scale, bias, out, outAt);
             return;
         }
-        for (int i = 0; i < length; i++) {
-            out[outAt + i] = Math.fma(base[baseAt + i] - 2f * counts[at + i], scale, bias);
+        for (int v = 0; v < length; v += LANES) {
+            DoubleVector exact = LongVector.fromArray(LONGS, counts, at + v).lanewise(VectorOperators.OR, TWO_TO_52_BITS)
+                    .reinterpretAsDoubles().sub(TWO_TO_52);
+            FloatVector count = (FloatVector) exact.convertShape(VectorOperators.D2F, FLOATS, 0);
+            count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v)).fma(scale, bias).intoArray(out, outAt + v);
         }
     }
+
+    private static final long TWO_TO_52_BITS = Double.doubleToRawLongBits(0x1p52);
+    private static final double TWO_TO_52 = 0x1p52;
 
     /** {@link #finish} in vectors. */
     private static void gridFinish(long[] counts, int at, int vectors, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {

@@ -73,6 +73,10 @@ final class Vectorization {
             return vector && directConvolution ? VectorConv.INSTANCE : null;
         }
 
+        Pointwise pointwise() {
+            return vector ? VectorPointwise.INSTANCE : Pointwise.SCALAR;
+        }
+
         Reductions reductions() {
             return vector ? VectorReductions.INSTANCE : Reductions.SCALAR;
         }
