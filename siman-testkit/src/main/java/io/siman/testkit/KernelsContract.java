@@ -637,6 +637,44 @@ public abstract class KernelsContract {
         return y;
     }
 
+    // ---------------------------------------------------------------- fused binarized block
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void binaryConvolutionWithResidualAndPreluIsTheThreeKernelsInOne(Implementation implementation) {
+        BitwiseKernels bk = bits();
+        io.siman.api.steps.BinaryBlockSteps steps = steps(implementation, io.siman.api.steps.BinaryBlockSteps.class,
+                io.siman.api.steps.BinaryBlockSteps::portable);
+        // narrow (receptive-field words), stride 2, whole words, partial last tiles, zero-one, 1x1
+        int[][] shapes = {{2, 16, 12, 12, 16, 3, 1, 1}, {1, 32, 10, 10, 12, 3, 2, 1}, {2, 64, 5, 7, 9, 3, 1, 1},
+                {1, 70, 17, 18, 7, 3, 1, 1}, {1, 16, 7, 7, 9, 1, 1, 0}};
+        for (int[] sh : shapes) {
+            ConvGeometry g = geometry(sh);
+            for (Encoding enc : Encoding.values()) {
+                Tensor x = random(1, g.inputShape().dims()), th = zeros(g.batch());
+                k.rowMean(x, th);
+                float[] eff = new float[(int) g.weightShape().size()];
+                for (int i = 0; i < eff.length; i++) {
+                    eff[i] = rnd.nextBoolean() ? 1f : (enc == Encoding.PM1 ? -1f : 0f);
+                }
+                Tensor ws = up(eff, g.weightShape().dims());
+                Tensor xb = zeros(DType.INT64, g.packedInputShape()), wb = zeros(DType.INT64, g.packedWeightShape());
+                bk.packActivations(x, th, xb);
+                bk.packWeights(ws, wb);
+                Tensor scale = random(1, g.outChannels()), bias = random(1, g.outChannels()), slope = random(1, g.outChannels());
+                Tensor residual = random(1, g.outputShape().dims());
+                Tensor sums = zeros(g.outputShape().dims()), added = zeros(g.outputShape().dims()), expected = zeros(g.outputShape().dims());
+                bk.binaryConv2d(g, enc, xb, wb, scale, bias, sums);
+                k.add(sums, residual, added);
+                k.prelu(added, slope, expected);
+                Tensor y = zeros(g.outputShape().dims());
+                k.fill(y, 7f);
+                steps.binaryConv2dAddPrelu(g, enc, xb, wb, scale, bias, residual, slope, y);
+                assertArrayEquals(backend.downloadFloats(expected), backend.downloadFloats(y), 0f, "the same floats: " + g + " " + enc);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- shortcut A
 
     @ParameterizedTest(name = "{0}")

@@ -22,9 +22,33 @@ abstract class BitKernels {
 
     /**
      * The popcount convolution of the kernel contract ({@code Kernels.binaryConv2d}); {@code scale} and
-     * {@code bias} may be null.
+     * {@code bias} may be null; {@code epilogue} (null for none) follows the affine, fused.
      */
-    abstract void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, float[] y, Parallel par);
+    abstract void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias,
+                               Epilogue epilogue, float[] y, Parallel par);
+
+    /**
+     * What follows the affine in a binarized residual block ({@code BinaryBlockSteps}): the residual add, then PReLU
+     * by output channel, rounded as {@code add} and {@code prelu} round them.
+     */
+    record Epilogue(float[] residual, float[] slope) {
+        float apply(float v, int at, int channel) {
+            float o = v + residual[at];
+            return o < 0f ? slope[channel] * o : o;
+        }
+
+        /** Applies it to a finished output {@code y[N, C, plane]} (paths that do not fuse it). */
+        void applyTo(float[] y, int channels, int plane, Parallel par) {
+            par.forRange(y.length / plane, plane, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int c = r % channels;
+                    for (int i = r * plane, end = i + plane; i < end; i++) {
+                        y[i] = apply(y[i], i, c);
+                    }
+                }
+            });
+        }
+    }
 
     /** Popcount of each output channel's weight words per tap: {@code [co * taps]}. */
     static int[] tapPopcounts(ConvGeometry g, long[] wb) {

@@ -58,6 +58,20 @@ final class BitwiseConvolutionKernels extends CpuKernelFamily {
     public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {
         KernelShapes.binaryConvolution(g, xBits, wBits, scale, bias, y);
         bits.binaryConv2d(g, encoding == Encoding.PM1, longs(xBits), backend.own(wBits, DType.INT64), scale == null ? null : f(scale),
-                bias == null ? null : f(bias), f(y), par);
+                bias == null ? null : f(bias), null, f(y), par);
+    }
+
+    /** {@code BinaryBlockSteps}: the convolution with the residual add and PReLU fused into its last pass. */
+    public void binaryConv2dAddPrelu(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias,
+                                     Tensor residual, Tensor slope, Tensor y) {
+        KernelShapes.binaryConvolution(g, xBits, wBits, scale, bias, y);
+        expect("binaryConv2dAddPrelu", "residual", residual, g.outputShape());
+        expect("binaryConv2dAddPrelu", "slope", slope, Shape.of(g.outChannels()));
+        float[] out = f(y), res = f(residual);
+        if (out == res) {
+            throw new io.siman.api.SimanException("binaryConv2dAddPrelu: y must not be the residual tensor");
+        }
+        bits.binaryConv2d(g, encoding == Encoding.PM1, longs(xBits), backend.own(wBits, DType.INT64), scale == null ? null : f(scale),
+                bias == null ? null : f(bias), new BitKernels.Epilogue(res, f(slope)), out, par);
     }
 }

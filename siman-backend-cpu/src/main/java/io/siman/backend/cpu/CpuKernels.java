@@ -10,6 +10,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingKernels;
 import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.IrNetSteps;
+import io.siman.api.steps.BinaryBlockSteps;
 import io.siman.api.steps.ShortcutSteps;
 import io.siman.api.steps.SimanSteps;
 import io.siman.api.steps.XnorSteps;
@@ -27,7 +28,7 @@ import java.util.Optional;
  * element (samples, channels or rows), so each output is computed by one thread in a fixed order.
  */
 final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
-        SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps {
+        SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps {
     /**
      * Backend property (or system property {@code siman.cpu.portableSteps}): {@code true} hides this backend's own step
      * families, so binarizers and layers run the portable defaults on its kernels (to measure what they cost).
@@ -306,6 +307,14 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     @Override
     public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {
         bitwise.binaryConv2d(g, encoding, xBits, wBits, scale, bias, y);
+    }
+
+    // ---------------------------------------------------------------- BinaryBlockSteps
+
+    @Override
+    public void binaryConv2dAddPrelu(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias,
+                                     Tensor residual, Tensor slope, Tensor y) {
+        bitwise.binaryConv2dAddPrelu(g, encoding, xBits, wBits, scale, bias, residual, slope, y);
     }
 
     // ---------------------------------------------------------------- SimanSteps

@@ -44,7 +44,8 @@ final class ScalarBitKernels extends BitKernels {
     }
 
     @Override
-    void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, float[] y, Parallel par) {
+    void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, Epilogue epilogue,
+                      float[] y, Parallel par) {
         long[] wb = wBits.l;
         int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth();
         int kh = g.kernelH(), kw = g.kernelW(), ci = g.inChannels(), co = g.outChannels(), taps = kh * kw, len = taps * words;
@@ -105,7 +106,8 @@ final class ScalarBitKernels extends BitKernels {
                             int weightOnes = totalPop[o] - (border ? paddedPopcount(tapPop, o, g, ky0[ox], ky1[ox], kx0[ox], kx1[ox]) : 0);
                             sum = 2 * pop - weightOnes;
                         }
-                        y[yRow + ox] = Math.fma(sum, s, b);
+                        float v = Math.fma(sum, s, b);
+                        y[yRow + ox] = epilogue == null ? v : epilogue.apply(v, yRow + ox, o);
                     }
                 }
             }

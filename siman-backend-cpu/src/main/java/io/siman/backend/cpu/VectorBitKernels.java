@@ -124,13 +124,14 @@ final class VectorBitKernels extends BitKernels {
     // ---------------------------------------------------------------- convolution
 
     @Override
-    void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, float[] y, Parallel par) {
+    void binaryConv2d(ConvGeometry g, boolean pm1, long[] xb, CpuTensor wBits, float[] scale, float[] bias, Epilogue epilogue,
+                      float[] y, Parallel par) {
         int words = Shape.words(g.inChannels()), h = g.inHeight(), w = g.inWidth();
         int pad = g.padding(), hp = h + 2 * pad, wp = w + 2 * pad, batch = g.batch(), ho = g.outHeight();
         WeightPlan plan = plan(g, wBits);
         Frame frame = plan.frame(g);
         if (pm1 && frame.grid != null) {
-            gridConvolution(g, xb, frame.grid.field ? plan.fieldWeights(wBits.l) : wBits.l, frame.grid, scale, bias, y, par);
+            gridConvolution(g, xb, frame.grid.field ? plan.fieldWeights(wBits.l) : wBits.l, frame.grid, scale, bias, epilogue, y, par);
             return;
         }
         long[] xp = scratch(batch * hp * wp * words);
@@ -154,6 +155,9 @@ final class VectorBitKernels extends BitKernels {
                 conv.row(n, oy, 2 * pair, Math.min(groups, 2 * pair + 2), counts, rowOut);
             }
         });
+        if (epilogue != null) {
+            epilogue.applyTo(y, g.outChannels(), ho * g.outWidth(), par);
+        }
     }
 
     private long[] scratch(int n) {
@@ -518,7 +522,8 @@ final class VectorBitKernels extends BitKernels {
         }
     }
 
-    private void gridConvolution(ConvGeometry g, long[] xb, long[] wb, Grid grid, float[] scale, float[] bias, float[] y, Parallel par) {
+    private void gridConvolution(ConvGeometry g, long[] xb, long[] wb, Grid grid, float[] scale, float[] bias, Epilogue epilogue,
+                                 float[] y, Parallel par) {
         int batch = g.batch(), co = g.outChannels(), positions = grid.positions, qv = grid.qv;
         int image = grid.imageLength(g), len = grid.inputOffset.length;
         // the same per-thread frame buffer as the channels-in-lanes path: a call takes one path or the other
@@ -552,11 +557,15 @@ final class VectorBitKernels extends BitKernels {
                         int o = o0 + c, out = (n * co + o) * positions + q0;
                         float s = scale == null ? 1f : scale[o], b = bias == null ? 0f : bias[o];
                         if (q0 < whole) {
-                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, y, out);
+                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, y, out,
+                                    epilogue == null ? null : epilogue.residual(), epilogue == null ? 0f : epilogue.slope()[o]);
                         } else {
                             // the last, partial tile of a size that is not a multiple of the tile
-                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, tail, 0);
+                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, tail, 0, null, 0f);
                             System.arraycopy(tail, 0, y, out, positions - q0);
+                            for (int i = out; epilogue != null && i < out + positions - q0; i++) {
+                                y[i] = epilogue.apply(y[i], i, o);
+                            }
                         }
                     }
                 }
@@ -735,16 +744,22 @@ final class VectorBitKernels extends BitKernels {
      * tile's popcounts), so there a count becomes a double by the exponent trick (OR into 2^52's bits, subtract 2^52:
      * exact for counts below 2^52) and the double a float (VCVTPD2PS); both give the same floats.
      */
-    private void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
+    private void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
+                        float[] residual, float slope) {
         if (tile >= 16) {
-            gridFinish(counts, at, length / LANES, base, baseAt, scale, bias, out, outAt);
+            gridFinish(counts, at, length / LANES, base, baseAt, scale, bias, out, outAt, residual, slope);
             return;
         }
         for (int v = 0; v < length; v += LANES) {
             DoubleVector exact = LongVector.fromArray(LONGS, counts, at + v).lanewise(VectorOperators.OR, TWO_TO_52_BITS)
                     .reinterpretAsDoubles().sub(TWO_TO_52);
             FloatVector count = (FloatVector) exact.convertShape(VectorOperators.D2F, FLOATS, 0);
-            count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v)).fma(scale, bias).intoArray(out, outAt + v);
+            FloatVector r = count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v)).fma(scale, bias);
+            if (residual != null) {
+                r = r.add(FloatVector.fromArray(FLOATS, residual, outAt + v));
+                r = r.blend(r.mul(slope), r.compare(VectorOperators.LT, 0f));
+            }
+            r.intoArray(out, outAt + v);
         }
     }
 
@@ -752,10 +767,16 @@ final class VectorBitKernels extends BitKernels {
     private static final double TWO_TO_52 = 0x1p52;
 
     /** {@link #finish} in vectors. */
-    private static void gridFinish(long[] counts, int at, int vectors, float[] base, int baseAt, float scale, float bias, float[] out, int outAt) {
+    private static void gridFinish(long[] counts, int at, int vectors, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
+                                   float[] residual, float slope) {
         for (int v = 0; v < vectors; v++) {
             FloatVector count = (FloatVector) LongVector.fromArray(LONGS, counts, at + v * LANES).convertShape(VectorOperators.L2F, FLOATS, 0);
-            count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v * LANES)).fma(scale, bias).intoArray(out, outAt + v * LANES);
+            FloatVector r = count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v * LANES)).fma(scale, bias);
+            if (residual != null) {
+                r = r.add(FloatVector.fromArray(FLOATS, residual, outAt + v * LANES));
+                r = r.blend(r.mul(slope), r.compare(VectorOperators.LT, 0f));
+            }
+            r.intoArray(out, outAt + v * LANES);
         }
     }
 

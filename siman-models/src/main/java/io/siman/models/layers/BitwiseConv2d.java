@@ -9,6 +9,7 @@ import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
+import io.siman.api.steps.BinaryBlockSteps;
 
 /**
  * A binarized convolution for inference, run with bit operations (docs/method.md section 3): the input is
@@ -23,6 +24,7 @@ public final class BitwiseConv2d extends LayerBase {
     private final Tensor bits, scale, bias;
     private Tensor effective;
     private final Work mean = work(), packed = work(), out = work(), z = work(), invStd = work(), signs = work(), sums = work();
+    private final Work simulatedSum = work(), simulatedActivation = work();
 
     /**
      * @param simulate run the same layer as a float simulation (standardize, sign, float convolution of the
@@ -160,6 +162,31 @@ public final class BitwiseConv2d extends LayerBase {
         Tensor y = out.get(g.outputShape());
         bitwise().binaryConv2d(g, encoding, xb, bits, scale, bias, y);
         return y;
+    }
+
+    /**
+     * {@code prelu(this(x) + residual, slope)} in one pass of the convolution ({@link BinaryBlockSteps}): how a
+     * binarized residual block runs bitwise. The float simulation runs the three operations one after the other.
+     */
+    public Tensor forwardAddPrelu(Tensor x, Tensor residual, Tensor slope) {
+        return timedForward(x, () -> {
+            if (simulate) {
+                Tensor c = computeForward(x, TrainingProgress.EVAL);
+                Tensor sum = simulatedSum.get(c.shape());
+                k.add(c, residual, sum);
+                Tensor y = simulatedActivation.get(c.shape());
+                k.prelu(sum, slope, y);
+                return y;
+            }
+            ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
+            Tensor m = mean.get(Shape.of(g.batch()));
+            k.rowMean(x, m);
+            Tensor xb = packed.get(DType.INT64, g.packedInputShape());
+            bitwise().packActivations(x, m, xb);
+            Tensor y = out.get(g.outputShape());
+            BinaryBlockSteps.of(backend).binaryConv2dAddPrelu(g, encoding, xb, bits, scale, bias, residual, slope, y);
+            return y;
+        });
     }
 
     @Override

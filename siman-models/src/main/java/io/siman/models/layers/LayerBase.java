@@ -131,6 +131,27 @@ public abstract class LayerBase implements Layer {
         return y;
     }
 
+    /**
+     * A forward pass other than {@link #computeForward} (a fused variant a composite layer asks for), recorded and
+     * timed as {@link #forward} records and times it.
+     */
+    protected final Tensor timedForward(Tensor x, java.util.function.Supplier<Tensor> compute) {
+        long t0 = timer == null ? 0 : System.nanoTime();
+        Tensor y = compute.get();
+        lastInput = x.shape();
+        lastOutput = y.shape();
+        if (timer != null) {
+            timer.forward(this, System.nanoTime() - t0);
+        }
+        return y;
+    }
+
+    /** Records the shapes of a forward pass another layer computed for this one (fused into its own). */
+    final void fusedInto(Shape input, Shape output) {
+        lastInput = input;
+        lastOutput = output;
+    }
+
     @Override
     public final Tensor backward(Tensor dy) {
         long t0 = timer == null ? 0 : System.nanoTime();

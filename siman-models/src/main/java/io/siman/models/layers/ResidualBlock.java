@@ -50,6 +50,20 @@ public final class ResidualBlock extends LayerBase {
     @Override
     protected Tensor computeForward(Tensor input, TrainingProgress p) {
         x = input;
+        if (conv1 instanceof BitwiseConv2d c1 && conv2 instanceof BitwiseConv2d c2 && bn1 instanceof Identity && bn2 instanceof Identity
+                && prelu1 instanceof PRelu a1 && prelu2 instanceof PRelu a2) {
+            // a loaded model: each convolution writes its block's activation directly (add and PReLU fused)
+            Tensor s = shortcut == null ? input : shortcut.forward(input, p);
+            Tensor mid = c1.forwardAddPrelu(input, s, a1.slope.value());
+            Tensor y = c2.forwardAddPrelu(mid, mid, a2.slope.value());
+            for (Layer fused : new Layer[]{bn1, prelu1}) {
+                ((LayerBase) fused).fusedInto(mid.shape(), mid.shape());
+            }
+            for (Layer fused : new Layer[]{bn2, prelu2}) {
+                ((LayerBase) fused).fusedInto(y.shape(), y.shape());
+            }
+            return y;
+        }
         Tensor b1 = bn1.forward(conv1.forward(input, p), p);
         Tensor s = shortcut == null ? input : shortcut.forward(input, p);
         Tensor o1 = sum1.get(b1.shape());
