@@ -142,6 +142,24 @@ class BitwiseEquivalenceTest {
     }
 
     @Test
+    void modelFileRowsBecomeTheKernelLayoutThatPackWeightsWrites() {
+        SplittableRandom r = new SplittableRandom(4);
+        for (int[] s : new int[][]{{16, 16, 3}, {5, 70, 3}, {9, 130, 1}, {3, 3, 7}, {64, 64, 3}}) {
+            int co = s[0], ci = s[1], k = s[2], n = ci * k * k;
+            float[] effective = new float[co * n];
+            for (int i = 0; i < effective.length; i++) {
+                effective[i] = r.nextBoolean() ? 1f : -1f;
+            }
+            long[] direct = ModelFile.kernelLayout(ModelFile.packRows(effective, co, n), co, ci, k, k);
+            try (Tensor w = backend.upload(effective, Shape.of(co, ci, k, k));
+                 Tensor bits = backend.allocate(DType.INT64, Shape.of(co, k, k, Shape.words(ci)))) {
+                backend.kernels(io.siman.api.BitwiseKernels.class).packWeights(w, bits);
+                assertArrayEquals(backend.downloadLongs(bits), direct, co + "x" + ci + "x" + k + "x" + k);
+            }
+        }
+    }
+
+    @Test
     void damagedModelFilesAreRejected(@TempDir Path dir) throws IOException {
         Path ckpt = checkpoint(dir, "resnet20", "siman", Encoding.PM1, 1, 32);
         Path model = dir.resolve("m.siman");

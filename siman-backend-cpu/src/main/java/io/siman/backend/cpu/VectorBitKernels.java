@@ -742,11 +742,11 @@ final class VectorBitKernels extends BitKernels {
      * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma.
      * AVX2 has no long-to-float lane conversion (VCVTQQ2PS is AVX-512; the Vector API's fallback costs more than the
      * tile's popcounts), so there a count becomes a double by the exponent trick (OR into 2^52's bits, subtract 2^52:
-     * exact for counts below 2^52) and the double a float (VCVTPD2PS); both give the same floats.
+     * exact for counts from 0 below 2^52) and the double a float (VCVTPD2PS); both give the same floats.
      */
     private void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
                         float[] residual, float slope) {
-        if (tile >= 16) {
+        if (HARDWARE_LONG_TO_FLOAT) {
             gridFinish(counts, at, length / LANES, base, baseAt, scale, bias, out, outAt, residual, slope);
             return;
         }
@@ -763,8 +763,13 @@ final class VectorBitKernels extends BitKernels {
         }
     }
 
+    /** 512-bit vectors mean AVX-512, whose VCVTQQ2PS converts longs to floats lane by lane; narrower ones take doubles. */
+    private static final boolean HARDWARE_LONG_TO_FLOAT = LONGS.vectorBitSize() >= 512;
     private static final long TWO_TO_52_BITS = Double.doubleToRawLongBits(0x1p52);
     private static final double TWO_TO_52 = 0x1p52;
+    /** Sums may be negative: added to 1.5 * 2^52's bits, any {@code |x| < 2^51} becomes the double 1.5 * 2^52 + x. */
+    private static final long SIGNED_MAGIC_BITS = Double.doubleToRawLongBits(0x1.8p52);
+    private static final double SIGNED_MAGIC = 0x1.8p52;
 
     /** {@link #finish} in vectors. */
     private static void gridFinish(long[] counts, int at, int vectors, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
@@ -933,8 +938,10 @@ final class VectorBitKernels extends BitKernels {
             LongVector sum = pm1 ? pop.mul(-2L).add((long) valid[kind] * g.inChannels())
                     : LongVector.broadcast(LONGS, windowOnes(n, oy, ox)).sub(pop);
             // counts are below 2^24, so the conversion is exact and the fma rounds once, as the scalar path does
-            ((FloatVector) sum.convertShape(VectorOperators.L2F, FLOATS, 0))
-                    .fma(FloatVector.fromArray(FLOATS, scale, grp * LANES), FloatVector.fromArray(FLOATS, bias, grp * LANES))
+            FloatVector sums = HARDWARE_LONG_TO_FLOAT ? (FloatVector) sum.convertShape(VectorOperators.L2F, FLOATS, 0)
+                    : (FloatVector) sum.lanewise(VectorOperators.ADD, SIGNED_MAGIC_BITS).reinterpretAsDoubles().sub(SIGNED_MAGIC)
+                    .convertShape(VectorOperators.D2F, FLOATS, 0);
+            sums.fma(FloatVector.fromArray(FLOATS, scale, grp * LANES), FloatVector.fromArray(FLOATS, bias, grp * LANES))
                     .intoArray(out, outAt);
         }
 

@@ -178,7 +178,6 @@ public final class ModelExport {
         Network net = Zoo.build(backend, spec, binarizers, mode);
         try {
             Set<String> used = new HashSet<>();
-            float zero = spec.encoding() == Encoding.PM1 ? -1f : 0f;
             for (BitwiseConv2d c : net.layers(BitwiseConv2d.class)) {
                 TensorTable.Entry b = required(mf.bits(), c.name() + ".bits", source);
                 TensorTable.Entry s = required(mf.floats(), c.name() + ".scale", source);
@@ -187,7 +186,7 @@ public final class ModelExport {
                 if (b.dims().length != 2 || b.dims()[0] != rows || b.dims()[1] != (n + 63) >>> 6) {
                     throw new InvalidDataException(source + ": bits of " + c.name() + " have the wrong shape");
                 }
-                c.load(ModelFile.unpackRows(b.longs(), rows, n, zero), s.floats(), o.floats());
+                c.loadBits(b.longs(), s.floats(), o.floats());
                 used.addAll(java.util.List.of(c.name() + ".bits", c.name() + ".scale", c.name() + ".bias"));
             }
             for (Parameter p : net.parameters()) {

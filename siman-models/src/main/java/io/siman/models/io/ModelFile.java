@@ -82,6 +82,29 @@ public final class ModelFile {
         return packed;
     }
 
+    /**
+     * The bits of packed rows ({@code [Co][Ci * kh * kw]}, as {@link #packRows} writes a convolution's weights) in the
+     * kernel contract's layout {@code [Co, kh, kw, words(Ci)]} (what {@code BitwiseKernels.packWeights} writes): a
+     * loaded model's bits go to the backend as they are, with no float weights in between.
+     */
+    public static long[] kernelLayout(long[] packed, int co, int ci, int kh, int kw) {
+        int taps = kh * kw, n = ci * taps, rowWords = (n + 63) >>> 6, words = (ci + 63) >>> 6;
+        if (packed.length != (long) co * rowWords) {
+            throw new InvalidDataException("packed bits: " + packed.length + " words for " + co + " rows of " + n + " bits");
+        }
+        long[] out = new long[co * taps * words];
+        for (int o = 0; o < co; o++) {
+            for (int c = 0; c < ci; c++) {
+                for (int t = 0; t < taps; t++) {
+                    int j = c * taps + t;
+                    long bit = packed[o * rowWords + (j >>> 6)] >>> (j & 63) & 1L;
+                    out[(o * taps + t) * words + (c >>> 6)] |= bit << (c & 63);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The effective values of packed rows: 1 for a set bit, {@code zero} (-1 or 0) for a clear one. */
     public static float[] unpackRows(long[] packed, int rows, int n, float zero) {
         int words = (n + 63) >>> 6;

@@ -96,6 +96,25 @@ public final class BitwiseConv2d extends LayerBase {
         backend.write(bias, biasValues);
     }
 
+    /**
+     * Loads the weights as a model file stores them (rows of {@code Ci * k * k} bits per output channel, see
+     * {@link io.siman.models.io.ModelFile#packRows}) and the folded affine. The bitwise layer puts the bits straight
+     * into the kernels' layout; the float simulation needs the values and unpacks them.
+     */
+    public void loadBits(long[] packedRows, float[] scaleValues, float[] biasValues) {
+        if (simulate) {
+            float zero = encoding == Encoding.PM1 ? -1f : 0f;
+            load(io.siman.models.io.ModelFile.unpackRows(packedRows, outChannels, inChannels * kernel * kernel, zero), scaleValues, biasValues);
+            return;
+        }
+        if (scaleValues.length != outChannels || biasValues.length != outChannels) {
+            throw new ShapeMismatchException(name() + ": affine of the wrong size");
+        }
+        backend.write(bits, io.siman.models.io.ModelFile.kernelLayout(packedRows, outChannels, inChannels, kernel, kernel));
+        backend.write(scale, scaleValues);
+        backend.write(bias, biasValues);
+    }
+
     @Override
     public Shape outputShape(Shape input) {
         return Conv2d.geometry(name(), input, inChannels, outChannels, kernel, stride, padding).outputShape();
