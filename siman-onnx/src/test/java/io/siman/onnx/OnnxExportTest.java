@@ -237,6 +237,23 @@ class OnnxExportTest {
     }
 
     @Test
+    void aBinaryVggSmallWithBatchNormAfterPoolingExports(@TempDir Path dir) throws Exception {
+        Path model = ModelExport.randomModel(backend, BINARIZERS, "vgg-small", "siman", Encoding.PM1, "cifar10", 4, dir);
+        Path onnx = dir.resolve("vgg.onnx");
+        OnnxExport.fromModelFile(backend, BINARIZERS, model, onnx);
+        int n = 8;
+        float[] x = images("cifar10", n, 3 * 32 * 32);
+        float[] ours;
+        try (Predictor p = Predictor.load(backend, BINARIZERS, model)) {
+            ours = p.logits(x, n);
+        }
+        Agreement a = compare(ours, runOnnx(onnx, x, new long[]{n, 3, 32, 32}), 10);
+        System.out.println("siman vgg-small, " + n + " images: " + a);
+        assertTrue(a.differentClass() <= 1, a.toString());
+        assertTrue(a.imagesOff() <= 1, a.toString());
+    }
+
+    @Test
     void aBinaryResNet18WithHardtanhAndBinarizedDownsamplingExports(@TempDir Path dir) throws Exception {
         Path model = ModelExport.randomModel(backend, BINARIZERS, "resnet18", "siman", Encoding.PM1, "cifar10", 3, dir);
         Path onnx = dir.resolve("r18.onnx");
