@@ -31,6 +31,22 @@ public final class BenchMain {
     private BenchMain() {
     }
 
+    /**
+     * The flags of the benchmark JVMs JMH forks: the launcher's own (so {@code SIMAN_BENCH_JAVA_OPTS=-XX:UseAVX=2}
+     * measures the AVX2 path there too) and the module and memory settings.
+     */
+    private static String[] forkFlags(int threads) {
+        List<String> flags = new ArrayList<>();
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-XX:") || a.startsWith("-Dsiman.")) {
+                flags.add(a);
+            }
+        }
+        flags.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Xmx6g", "-D" + BenchSupport.THREADS_PROPERTY + "=" + threads));
+        return flags.toArray(String[]::new);
+    }
+
     public static void main(String[] args) throws RunnerException, IOException {
         int threads = 2;
         String batch = "64";
@@ -72,8 +88,7 @@ public final class BenchMain {
                 .measurementIterations(quick ? 3 : 6)
                 .measurementTime(TimeValue.seconds(1))
                 .param("batch", batch)
-                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                        "--sun-misc-unsafe-memory-access=allow", "-Xmx6g", "-D" + BenchSupport.THREADS_PROPERTY + "=" + threads);
+                .jvmArgsAppend(forkFlags(threads));
         if (layers != null) {
             options.param("layer", layers.split(","));
         }
@@ -87,6 +102,13 @@ public final class BenchMain {
             ms.put(key + "/" + method, r.getPrimaryResult().getScore());
         }
         Map<String, Object> report = new LinkedHashMap<>();
+        io.siman.api.HostCpu cpu = io.siman.api.HostCpu.current();
+        System.out.println();
+        System.out.println("cpu: " + cpu.model() + " [" + cpu.kernelFlags() + "]");
+        System.out.println("java: " + Runtime.version() + ", benchmark JVM flags: " + String.join(" ", forkFlags(threads)));
+        report.put("cpu", cpu.model());
+        report.put("cpu_flags", cpu.kernelFlags());
+        report.put("jvm_flags", String.join(" ", forkFlags(threads)));
         report.put("threads", threads);
         report.put("batch", Integer.parseInt(batch));
         report.put("load_before", loadBefore);
