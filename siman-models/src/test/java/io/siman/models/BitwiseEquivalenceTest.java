@@ -155,6 +155,7 @@ class BitwiseEquivalenceTest {
                  Tensor bits = backend.allocate(DType.INT64, Shape.of(co, k, k, Shape.words(ci)))) {
                 backend.kernels(io.siman.api.BitwiseKernels.class).packWeights(w, bits);
                 assertArrayEquals(backend.downloadLongs(bits), direct, co + "x" + ci + "x" + k + "x" + k);
+                assertArrayEquals(effective, ModelFile.kernelLayoutValues(direct, co, ci, k, k, -1f), 0f, "and back");
             }
         }
     }

@@ -119,20 +119,25 @@ class OnnxExportTest {
         return new Agreement(different, off, worst, sum / ours.length);
     }
 
-    @Test
-    void aSimanResNet20RunsInOnnxRuntimeWithTheBitwiseEnginesPredictions(@TempDir Path dir) throws Exception {
-        Path model = ModelExport.randomModel(backend, BINARIZERS, "resnet20", "siman", Encoding.PM1, "fashion-mnist", 11, dir);
-        Path onnx = dir.resolve("r20.onnx");
-        OnnxExport.Result r = OnnxExport.fromModelFile(backend, BINARIZERS, model, onnx);
-        assertTrue(r.bytes() > 1_000_000 && r.nodes() > 100, r.toString());
-        int n = 200, size = 32 * 32;
-        float[] x = images("fashion-mnist", n, size);
-        float[] theirs = runOnnx(onnx, x, new long[]{n, 1, 32, 32});
+    /** Exports a model file to ONNX and compares ONNX Runtime's logits with the bitwise engine's on {@code n} images. */
+    private static Agreement bitwiseAgainstOnnxRuntime(Path model, Path onnx, String dataset, int n) throws Exception {
+        OnnxExport.fromModelFile(backend, BINARIZERS, model, onnx);
+        int[] in = Datasets.inputShape(dataset);
+        float[] x = images(dataset, n, in[0] * in[1] * in[2]);
         float[] bitwise;
         try (Predictor p = Predictor.load(backend, BINARIZERS, model)) {
             bitwise = p.logits(x, n);
         }
-        Agreement a = compare(bitwise, theirs, 10);
+        return compare(bitwise, runOnnx(onnx, x, new long[]{n, in[0], in[1], in[2]}), 10);
+    }
+
+    @Test
+    void aSimanResNet20RunsInOnnxRuntimeWithTheBitwiseEnginesPredictions(@TempDir Path dir) throws Exception {
+        Path model = ModelExport.randomModel(backend, BINARIZERS, "resnet20", "siman", Encoding.PM1, "fashion-mnist", 11, dir);
+        Path onnx = dir.resolve("r20.onnx");
+        int n = 200;
+        Agreement a = bitwiseAgainstOnnxRuntime(model, onnx, "fashion-mnist", n);
+        assertTrue(Files.size(onnx) > 1_000_000, "weights as float32 initializers");
         System.out.println("siman resnet20, " + n + " images, bitwise engine against ONNX Runtime: " + a);
         // an activation within float rounding of its sample mean may take the other sign (ONNX Runtime sums the mean
         // in another order, and multiplies and adds where we fuse): such an image's logits move by a few steps of the
@@ -197,16 +202,8 @@ class OnnxExportTest {
         for (String binarizer : new String[]{"siman", "xnor", "irnet"}) {
             Encoding encoding = binarizer.equals("siman") ? Encoding.ZERO_ONE : Encoding.PM1;
             Path model = ModelExport.randomModel(backend, BINARIZERS, "resnet20", binarizer, encoding, "fashion-mnist", 5, dir);
-            Path onnx = dir.resolve(binarizer + ".onnx");
-            OnnxExport.fromModelFile(backend, BINARIZERS, model, onnx);
             int n = 64;
-            float[] x = images("fashion-mnist", n, 32 * 32);
-            float[] theirs = runOnnx(onnx, x, new long[]{n, 1, 32, 32});
-            float[] ours;
-            try (Predictor p = Predictor.load(backend, BINARIZERS, model)) {
-                ours = p.logits(x, n);
-            }
-            Agreement a = compare(ours, theirs, 10);
+            Agreement a = bitwiseAgainstOnnxRuntime(model, dir.resolve(binarizer + ".onnx"), "fashion-mnist", n);
             System.out.println(binarizer + " " + encoding.id() + " resnet20, " + n + " images: " + a);
             assertTrue(a.differentClass() <= 1, binarizer + " " + a);
             assertTrue(a.imagesOff() <= n / 10, binarizer + " " + a);
@@ -239,15 +236,8 @@ class OnnxExportTest {
     @Test
     void aBinaryVggSmallWithBatchNormAfterPoolingExports(@TempDir Path dir) throws Exception {
         Path model = ModelExport.randomModel(backend, BINARIZERS, "vgg-small", "siman", Encoding.PM1, "cifar10", 4, dir);
-        Path onnx = dir.resolve("vgg.onnx");
-        OnnxExport.fromModelFile(backend, BINARIZERS, model, onnx);
         int n = 8;
-        float[] x = images("cifar10", n, 3 * 32 * 32);
-        float[] ours;
-        try (Predictor p = Predictor.load(backend, BINARIZERS, model)) {
-            ours = p.logits(x, n);
-        }
-        Agreement a = compare(ours, runOnnx(onnx, x, new long[]{n, 3, 32, 32}), 10);
+        Agreement a = bitwiseAgainstOnnxRuntime(model, dir.resolve("vgg.onnx"), "cifar10", n);
         System.out.println("siman vgg-small, " + n + " images: " + a);
         assertTrue(a.differentClass() <= 1, a.toString());
         assertTrue(a.imagesOff() <= 1, a.toString());
@@ -256,16 +246,8 @@ class OnnxExportTest {
     @Test
     void aBinaryResNet18WithHardtanhAndBinarizedDownsamplingExports(@TempDir Path dir) throws Exception {
         Path model = ModelExport.randomModel(backend, BINARIZERS, "resnet18", "siman", Encoding.PM1, "cifar10", 3, dir);
-        Path onnx = dir.resolve("r18.onnx");
-        OnnxExport.fromModelFile(backend, BINARIZERS, model, onnx);
         int n = 8;
-        float[] x = images("cifar10", n, 3 * 32 * 32);
-        float[] ours;
-        try (Predictor p = Predictor.load(backend, BINARIZERS, model)) {
-            ours = p.logits(x, n);
-        }
-        float[] theirs = runOnnx(onnx, x, new long[]{n, 3, 32, 32});
-        Agreement a = compare(ours, theirs, 10);
+        Agreement a = bitwiseAgainstOnnxRuntime(model, dir.resolve("r18.onnx"), "cifar10", n);
         System.out.println("siman resnet18, " + n + " images: " + a);
         assertTrue(a.differentClass() <= 1, a.toString());
         assertTrue(a.imagesOff() <= 1, a.toString());

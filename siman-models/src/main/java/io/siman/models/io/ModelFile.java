@@ -105,6 +105,24 @@ public final class ModelFile {
         return out;
     }
 
+    /**
+     * The weights {@code [Co, Ci, kh, kw]} that bits in the kernel layout stand for: 1 for a set bit, {@code zero} (-1 or
+     * 0) for a clear one (the inverse of {@link #kernelLayout} followed by {@link #unpackRows}).
+     */
+    public static float[] kernelLayoutValues(long[] bits, int co, int ci, int kh, int kw, float zero) {
+        int taps = kh * kw, words = (ci + 63) >>> 6;
+        float[] w = new float[co * ci * taps];
+        for (int o = 0; o < co; o++) {
+            for (int c = 0; c < ci; c++) {
+                for (int t = 0; t < taps; t++) {
+                    boolean one = (bits[(o * taps + t) * words + (c >>> 6)] >>> (c & 63) & 1L) != 0;
+                    w[(o * ci + c) * taps + t] = one ? 1f : zero;
+                }
+            }
+        }
+        return w;
+    }
+
     /** The effective values of packed rows: 1 for a set bit, {@code zero} (-1 or 0) for a clear one. */
     public static float[] unpackRows(long[] packed, int rows, int n, float zero) {
         int words = (n + 63) >>> 6;

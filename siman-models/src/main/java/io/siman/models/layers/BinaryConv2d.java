@@ -138,9 +138,7 @@ public final class BinaryConv2d extends LayerBase {
             w[i] = w[i] > 0f ? 1f : zero; // the bits the engine runs
         }
         Folding.Affine affine = inferenceAffine(form);
-        String signs = graph.signAtSampleMean(name() + ".sign", x);
-        String sums = graph.conv(name(), signs, w, ws.dims(), stride, padding);
-        return graph.channelAffine(name() + ".affine", sums, affine.scale(), affine.bias());
+        return BitwiseConv2d.describeBinarized(graph, name(), x, w, ws, stride, padding, affine.scale(), affine.bias());
     }
 
     @Override

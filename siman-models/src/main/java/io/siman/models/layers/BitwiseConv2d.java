@@ -138,26 +138,17 @@ public final class BitwiseConv2d extends LayerBase {
      */
     @Override
     public String describe(io.siman.models.graph.InferenceGraph graph, String x) {
-        float[] w;
-        if (effective != null) {
-            w = host(effective);
-        } else {
-            long[] b = backend.downloadLongs(bits);
-            int words = Shape.words(inChannels), taps = kernel * kernel;
-            float zero = encoding == Encoding.PM1 ? -1f : 0f;
-            w = new float[outChannels * inChannels * taps];
-            for (int o = 0; o < outChannels; o++) {
-                for (int c = 0; c < inChannels; c++) {
-                    for (int t = 0; t < taps; t++) {
-                        boolean one = (b[(o * taps + t) * words + (c >>> 6)] >>> (c & 63) & 1L) != 0;
-                        w[(o * inChannels + c) * taps + t] = one ? 1f : zero;
-                    }
-                }
-            }
-        }
-        String signs = graph.signAtSampleMean(name() + ".sign", x);
-        String sums = graph.conv(name(), signs, w, weightShape().dims(), stride, padding);
-        return graph.channelAffine(name() + ".affine", sums, host(scale), host(bias));
+        float[] w = effective != null ? host(effective) : io.siman.models.io.ModelFile.kernelLayoutValues(backend.downloadLongs(bits),
+                outChannels, inChannels, kernel, kernel, encoding == Encoding.PM1 ? -1f : 0f);
+        return describeBinarized(graph, name(), x, w, weightShape(), stride, padding, host(scale), host(bias));
+    }
+
+    /** What a binarized convolution is in standard operators, given its weights' values and its folded affine. */
+    static String describeBinarized(io.siman.models.graph.InferenceGraph graph, String name, String x, float[] weights, Shape weightShape,
+                                    int stride, int padding, float[] scale, float[] bias) {
+        String signs = graph.signAtSampleMean(name + ".sign", x);
+        String sums = graph.conv(name, signs, weights, weightShape.dims(), stride, padding);
+        return graph.channelAffine(name + ".affine", sums, scale, bias);
     }
 
     @Override
