@@ -104,7 +104,7 @@ public final class BenchMain {
         Map<String, Object> report = new LinkedHashMap<>();
         io.siman.api.HostCpu cpu = io.siman.api.HostCpu.current();
         System.out.println();
-        System.out.println("cpu: " + cpu.model() + " [" + cpu.kernelFlags() + "]");
+        System.out.println(io.siman.models.bench.MachineReport.cpuLine());
         System.out.println("java: " + Runtime.version() + ", benchmark JVM flags: " + String.join(" ", forkFlags(threads)));
         report.put("cpu", cpu.model());
         report.put("cpu_flags", cpu.kernelFlags());

@@ -2,7 +2,6 @@ package io.siman.backend.cpu;
 
 import io.siman.api.ConvGeometry;
 import io.siman.api.Shape;
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -739,21 +738,16 @@ final class VectorBitKernels extends BitKernels {
     }
 
     /**
-     * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma.
-     * AVX2 has no long-to-float lane conversion (VCVTQQ2PS is AVX-512; the Vector API's fallback costs more than the
-     * tile's popcounts), so there a count becomes a double by the exponent trick (OR into 2^52's bits, subtract 2^52:
-     * exact for counts from 0 below 2^52) and the double a float (VCVTPD2PS); both give the same floats.
+     * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma,
+     * then the fused block's residual add and PReLU where {@code residual} is not null.
      */
-    private void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
-                        float[] residual, float slope) {
-        if (HARDWARE_LONG_TO_FLOAT) {
-            gridFinish(counts, at, length / LANES, base, baseAt, scale, bias, out, outAt, residual, slope);
-            return;
-        }
+    private static void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
+                               float[] residual, float slope) {
         for (int v = 0; v < length; v += LANES) {
-            DoubleVector exact = LongVector.fromArray(LONGS, counts, at + v).lanewise(VectorOperators.OR, TWO_TO_52_BITS)
-                    .reinterpretAsDoubles().sub(TWO_TO_52);
-            FloatVector count = (FloatVector) exact.convertShape(VectorOperators.D2F, FLOATS, 0);
+            LongVector c = LongVector.fromArray(LONGS, counts, at + v);
+            FloatVector count = HARDWARE_LONG_TO_FLOAT ? (FloatVector) c.convertShape(VectorOperators.L2F, FLOATS, 0)
+                    : (FloatVector) c.lanewise(VectorOperators.ADD, MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC)
+                    .convertShape(VectorOperators.D2F, FLOATS, 0);
             FloatVector r = count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v)).fma(scale, bias);
             if (residual != null) {
                 r = r.add(FloatVector.fromArray(FLOATS, residual, outAt + v));
@@ -763,27 +757,15 @@ final class VectorBitKernels extends BitKernels {
         }
     }
 
-    /** 512-bit vectors mean AVX-512, whose VCVTQQ2PS converts longs to floats lane by lane; narrower ones take doubles. */
+    /**
+     * Long lanes to floats: 512-bit vectors mean AVX-512, whose VCVTQQ2PS converts them directly. AVX2 has no such
+     * instruction (the Vector API's fallback cost more than a tile's popcounts), so there a value {@code x} becomes a
+     * double by the exponent trick (added to 1.5 * 2^52's bits, any {@code |x| < 2^51} is the double 1.5 * 2^52 + x;
+     * subtract 1.5 * 2^52) and the double a float (VCVTPD2PS): exact for the sums here (below 2^24), the same floats.
+     */
     private static final boolean HARDWARE_LONG_TO_FLOAT = LONGS.vectorBitSize() >= 512;
-    private static final long TWO_TO_52_BITS = Double.doubleToRawLongBits(0x1p52);
-    private static final double TWO_TO_52 = 0x1p52;
-    /** Sums may be negative: added to 1.5 * 2^52's bits, any {@code |x| < 2^51} becomes the double 1.5 * 2^52 + x. */
-    private static final long SIGNED_MAGIC_BITS = Double.doubleToRawLongBits(0x1.8p52);
-    private static final double SIGNED_MAGIC = 0x1.8p52;
-
-    /** {@link #finish} in vectors. */
-    private static void gridFinish(long[] counts, int at, int vectors, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
-                                   float[] residual, float slope) {
-        for (int v = 0; v < vectors; v++) {
-            FloatVector count = (FloatVector) LongVector.fromArray(LONGS, counts, at + v * LANES).convertShape(VectorOperators.L2F, FLOATS, 0);
-            FloatVector r = count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v * LANES)).fma(scale, bias);
-            if (residual != null) {
-                r = r.add(FloatVector.fromArray(FLOATS, residual, outAt + v * LANES));
-                r = r.blend(r.mul(slope), r.compare(VectorOperators.LT, 0f));
-            }
-            r.intoArray(out, outAt + v * LANES);
-        }
-    }
+    private static final long MAGIC_BITS = Double.doubleToRawLongBits(0x1.8p52);
+    private static final double MAGIC = 0x1.8p52;
 
     /** One call's operands, with the affine padded to whole channel groups; {@link #row} computes one output row. */
     private static final class Convolution {
@@ -939,7 +921,7 @@ final class VectorBitKernels extends BitKernels {
                     : LongVector.broadcast(LONGS, windowOnes(n, oy, ox)).sub(pop);
             // counts are below 2^24, so the conversion is exact and the fma rounds once, as the scalar path does
             FloatVector sums = HARDWARE_LONG_TO_FLOAT ? (FloatVector) sum.convertShape(VectorOperators.L2F, FLOATS, 0)
-                    : (FloatVector) sum.lanewise(VectorOperators.ADD, SIGNED_MAGIC_BITS).reinterpretAsDoubles().sub(SIGNED_MAGIC)
+                    : (FloatVector) sum.lanewise(VectorOperators.ADD, MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC)
                     .convertShape(VectorOperators.D2F, FLOATS, 0);
             sums.fma(FloatVector.fromArray(FLOATS, scale, grp * LANES), FloatVector.fromArray(FLOATS, bias, grp * LANES))
                     .intoArray(out, outAt);

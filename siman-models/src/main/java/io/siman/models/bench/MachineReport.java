@@ -23,7 +23,13 @@ public record MachineReport(String cpu, String cpuFlags, String java, String jvm
 
     /** Three lines for a console. */
     public String text() {
-        return "cpu: " + cpu + " [" + cpuFlags + "]\njava: " + java + ", flags: " + jvmFlags + "\nbackend: " + backend + " (" + kernelPath + ")";
+        return cpuLine() + "\njava: " + java + ", flags: " + jvmFlags + "\nbackend: " + backend + " (" + kernelPath + ")";
+    }
+
+    /** The first line of {@link #text}: this machine's CPU model and kernel flags (for reports without a backend). */
+    public static String cpuLine() {
+        HostCpu cpu = HostCpu.current();
+        return "cpu: " + cpu.model() + " [" + cpu.kernelFlags() + "]";
     }
 
     /** For JSON reports. */

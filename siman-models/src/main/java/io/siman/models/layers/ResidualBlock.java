@@ -14,6 +14,8 @@ import io.siman.api.TrainingProgress;
 public final class ResidualBlock extends LayerBase {
     private final Layer conv1, bn1, prelu1, conv2, bn2, prelu2, shortcut;
     private final Work sum1 = work(), sum2 = work(), dMid = work(), dx = work();
+    /** A loaded model's block (bitwise convolutions, their batch norms folded): it runs fused ({@link BitwiseConv2d#forwardAddPrelu}). */
+    private final boolean fused;
     private Tensor x;
 
     public ResidualBlock(Backend backend, String name, Layer conv1, Layer bn1, Layer prelu1,
@@ -26,6 +28,8 @@ public final class ResidualBlock extends LayerBase {
         this.bn2 = child(bn2);
         this.prelu2 = child(prelu2);
         this.shortcut = shortcut == null ? null : child(shortcut);
+        this.fused = conv1 instanceof BitwiseConv2d && conv2 instanceof BitwiseConv2d && bn1 instanceof Identity && bn2 instanceof Identity
+                && prelu1 instanceof PRelu && prelu2 instanceof PRelu;
     }
 
     @Override
@@ -50,18 +54,15 @@ public final class ResidualBlock extends LayerBase {
     @Override
     protected Tensor computeForward(Tensor input, TrainingProgress p) {
         x = input;
-        if (conv1 instanceof BitwiseConv2d c1 && conv2 instanceof BitwiseConv2d c2 && bn1 instanceof Identity && bn2 instanceof Identity
-                && prelu1 instanceof PRelu a1 && prelu2 instanceof PRelu a2) {
-            // a loaded model: each convolution writes its block's activation directly (add and PReLU fused)
+        if (fused) {
+            // each convolution writes its block's activation directly (add and PReLU fused)
             Tensor s = shortcut == null ? input : shortcut.forward(input, p);
-            Tensor mid = c1.forwardAddPrelu(input, s, a1.slope.value());
-            Tensor y = c2.forwardAddPrelu(mid, mid, a2.slope.value());
-            for (Layer fused : new Layer[]{bn1, prelu1}) {
-                ((LayerBase) fused).fusedInto(mid.shape(), mid.shape());
-            }
-            for (Layer fused : new Layer[]{bn2, prelu2}) {
-                ((LayerBase) fused).fusedInto(y.shape(), y.shape());
-            }
+            Tensor mid = ((BitwiseConv2d) conv1).forwardAddPrelu(input, s, ((PRelu) prelu1).slope.value());
+            Tensor y = ((BitwiseConv2d) conv2).forwardAddPrelu(mid, mid, ((PRelu) prelu2).slope.value());
+            ((LayerBase) bn1).fusedInto(mid.shape(), mid.shape());
+            ((LayerBase) prelu1).fusedInto(mid.shape(), mid.shape());
+            ((LayerBase) bn2).fusedInto(y.shape(), y.shape());
+            ((LayerBase) prelu2).fusedInto(y.shape(), y.shape());
             return y;
         }
         Tensor b1 = bn1.forward(conv1.forward(input, p), p);
