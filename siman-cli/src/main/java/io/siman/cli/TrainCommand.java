@@ -51,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
                 o.flush();
             }
             TrainingRun run = siman.training(config).dataDir(training.dataDir).listener(new Progress(o, quiet))
-                    .resume(resume).overwrite(runOptions.overwrite);
+                    .resume(resume).overwrite(runOptions.overwrite).initialWeights(runOptions.init);
             RunInfo.record(siman.backend()).forEach(run::record);
             Trainer.Result r = run.run(out).detail();
             o.println(String.format(Locale.ROOT, "best test accuracy %.2f%% (epoch %d), final %.2f%%; %d parameters; checkpoints in %s",

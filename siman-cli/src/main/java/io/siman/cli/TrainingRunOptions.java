@@ -18,6 +18,10 @@ public final class TrainingRunOptions {
     @Option(names = "--resume", description = "Continue the run in --out from last.ckpt, with its stored configuration.")
     public boolean resume;
 
+    @Option(names = "--init", paramLabel = "CKPT", description = "Start from the weights of this checkpoint of the same network"
+            + " (for example one written by 'siman import'), with a new optimizer and schedule.")
+    public Path init;
+
     @Option(names = "--overwrite", description = "Start again in an --out that holds checkpoints.")
     public boolean overwrite;
 
@@ -28,6 +32,9 @@ public final class TrainingRunOptions {
     public void checkOutput(Path out) {
         if (resume && overwrite) {
             throw new SimanException("--resume and --overwrite contradict each other");
+        }
+        if (resume && init != null) {
+            throw new SimanException("--resume and --init contradict each other (a resumed run continues from its own weights)");
         }
         Trainer.checkOutput(out, resume, overwrite);
     }

@@ -22,6 +22,7 @@ public final class TrainingRun {
     private TrainingListener listener = TrainingListener.NONE;
     private boolean resume;
     private boolean overwrite;
+    private Path initialWeights;
     private final Map<String, String> runRecord = new LinkedHashMap<>();
 
     /** What a run achieved: per-epoch metrics, the best and the last test accuracy, the parameter count. */
@@ -81,6 +82,15 @@ public final class TrainingRun {
         return this;
     }
 
+    /**
+     * Start from the weights, statistics and bits of this checkpoint of the same network (for example a PyTorch model
+     * brought in by {@code siman import}), with a new optimizer and schedule; null (the default) for a random start.
+     */
+    public TrainingRun initialWeights(Path checkpoint) {
+        this.initialWeights = checkpoint;
+        return this;
+    }
+
     /** Start again in a folder that holds checkpoints (they are replaced as the new run writes its own). */
     public TrainingRun overwrite(boolean overwrite) {
         this.overwrite = overwrite;
@@ -100,6 +110,12 @@ public final class TrainingRun {
         Trainer trainer = new Trainer(siman.backend(), siman.binarizers(), config, dataDir, out, listener, runRecord);
         if (train != null) {
             trainer.withData(train, test);
+        }
+        if (initialWeights != null) {
+            if (resume) {
+                throw new io.siman.api.SimanException("initial weights and resuming contradict each other (a resumed run has its own)");
+            }
+            trainer.withInitialWeights(initialWeights);
         }
         Trainer.Result r = trainer.run(resume);
         return new Result(r, out);

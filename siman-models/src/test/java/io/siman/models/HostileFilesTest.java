@@ -12,6 +12,8 @@ import io.siman.models.io.Checkpoint;
 import io.siman.models.inference.ModelExport;
 import io.siman.models.io.ModelFile;
 import io.siman.models.nets.Network;
+import io.siman.models.pytorch.PyTorchImport;
+import io.siman.models.pytorch.TorchFile;
 import io.siman.models.train.Models;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,6 +123,15 @@ class HostileFilesTest {
     static final Reader IDX_LABELS = f -> IdxFiles.load("fuzz", dir.resolve("images-ok"), f, Datasets.FASHION_CLASSES,
             Preprocessing.FASHION_MNIST);
     static final Reader CIFAR = f -> CifarFiles.load("fuzz", List.of(f), Preprocessing.CIFAR10);
+    /** A torch.save file: unpickled, its state dict found and every tensor read. */
+    static final Reader TORCH_FILE = f -> {
+        try (TorchFile t = TorchFile.open(f)) {
+            t.stateDict().forEach(t::floats);
+        }
+    };
+    /** A PyTorch checkpoint imported as the authors' ResNet-20. */
+    static final Reader PYTORCH = f -> PyTorchImport.read(backend, BINARIZERS, f,
+            new PyTorchImport.Options("resnet20", "siman", Encoding.PM1, "fashion-mnist"));
 
     @Test
     void checkpointsAndModelFiles() throws Exception {
@@ -138,6 +149,35 @@ class HostileFilesTest {
         fuzz("cifar", cifar, CIFAR, false, 24);
     }
 
+    @Test
+    void pytorchCheckpoints() throws Exception {
+        byte[] tiny = Files.readAllBytes(Path.of("src", "test", "resources", "pytorch", "training-script-tiny.pth"));
+        fuzz("torch-file", tiny, TORCH_FILE, false, 31);
+        SplittableRandom r = new SplittableRandom(32);
+        for (int i = 0; i < ROUNDS; i++) {
+            check("torch-pickle-" + i, mutatePickle(tiny, r), TORCH_FILE);
+        }
+        Path authors = Path.of("src", "test", "resources", "pytorch", "authors-resnet20-fmnist.pth");
+        check("pytorch-seed", Files.readAllBytes(authors), PYTORCH);
+        for (int i = 0; i < ROUNDS / 5; i++) {
+            check("pytorch-" + i, mutatePickle(Files.readAllBytes(authors), r), PYTORCH);
+        }
+    }
+
+    /** A torch.save zip whose data.pkl is mutated, re-zipped intact so the unpickler sees the mutation. */
+    static byte[] mutatePickle(byte[] seed, SplittableRandom r) throws IOException {
+        java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        Path f = Files.write(dir.resolve("pickle-seed.zip"), seed);
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(f.toFile())) {
+            for (var it = z.entries(); it.hasMoreElements(); ) {
+                java.util.zip.ZipEntry e = it.nextElement();
+                byte[] b = z.getInputStream(e).readAllBytes();
+                entries.put(e.getName(), e.getName().endsWith("data.pkl") ? mutate(b, r) : b);
+            }
+        }
+        return TorchWriter.zip(entries);
+    }
+
     /** The inputs that broke a reader once, replayed with the reader they broke. */
     @Test
     void theRegressionCorpus() throws Exception {
@@ -152,7 +192,7 @@ class HostileFilesTest {
         assertFalse(files.isEmpty(), "the corpus holds inputs");
         for (Path f : files) {
             String n = f.getFileName().toString();
-            Reader reader = n.startsWith("checkpoint") ? CHECKPOINT : n.startsWith("model") ? MODEL
+            Reader reader = n.startsWith("pytorch") ? PYTORCH : n.startsWith("checkpoint") ? CHECKPOINT : n.startsWith("model") ? MODEL
                     : n.startsWith("idx-labels") ? IDX_LABELS : n.startsWith("idx") ? IDX_IMAGES : n.startsWith("cifar") ? CIFAR : null;
             assertTrue(reader != null, "corpus file names start with the reader they are for: " + n);
             check(n, Files.readAllBytes(f), reader);

@@ -148,7 +148,7 @@ public final class SparkCommand implements Callable<Integer> {
             String workerBackend = backendOption.backend != null ? backendOption.backend : "cpu";
             SparkTraining.Options options = new SparkTraining.Options(config,
                     training.dataDir == null ? null : training.dataDir.toAbsolutePath().toString(), out, workers, syncSteps,
-                    runOptions.resume, workerBackend, backendOption.threads);
+                    runOptions.resume, workerBackend, backendOption.threads, runOptions.init);
             SparkSession spark = SparkSessions.start(master.resolved(), "siman spark train");
             try (Siman driver = Siman.builder().backend(workerBackend).threads(backendOption.threads).build()) {
                 if (!runOptions.quiet) {

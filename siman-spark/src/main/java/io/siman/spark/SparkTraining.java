@@ -49,12 +49,19 @@ public final class SparkTraining {
      * @param resume    continue the run in {@code out} from its {@code last.ckpt} (the configuration must be the stored one)
      * @param workerBackend the backend each worker trains on (null: the selection order on the executor)
      * @param workerThreads threads of each worker's backend (0: {@code -Dsiman.spark.threads}, else 1)
+     * @param initialWeights a checkpoint of the same network to start from (null: a random start)
      */
     public record Options(TrainingConfig config, String dataDir, Path out, int workers, int syncSteps, boolean resume,
-                          String workerBackend, int workerThreads) {
+                          String workerBackend, int workerThreads, Path initialWeights) {
         /** A new run whose workers use the {@code cpu} backend with the executors' default thread count. */
         public Options(TrainingConfig config, String dataDir, Path out, int workers, int syncSteps) {
             this(config, dataDir, out, workers, syncSteps, false, "cpu", 0);
+        }
+
+        /** A run from a random start. */
+        public Options(TrainingConfig config, String dataDir, Path out, int workers, int syncSteps, boolean resume,
+                       String workerBackend, int workerThreads) {
+            this(config, dataDir, out, workers, syncSteps, resume, workerBackend, workerThreads, null);
         }
 
         public Options {
@@ -138,8 +145,11 @@ public final class SparkTraining {
         run.put("spark-workers", Integer.toString(o.workers()));
         run.put("spark-sync-steps", Integer.toString(o.syncSteps()));
         Rounds rounds = new Rounds(spark, o, n);
-        Trainer.Result r = new Trainer(driver.backend(), driver.binarizers(), config, dataDir, o.out(), listener, run)
-                .withStrategy(rounds).run(o.resume());
+        Trainer trainer = new Trainer(driver.backend(), driver.binarizers(), config, dataDir, o.out(), listener, run).withStrategy(rounds);
+        if (o.initialWeights() != null) {
+            trainer.withInitialWeights(o.initialWeights()); // the driver's network, broadcast to the workers each round
+        }
+        Trainer.Result r = trainer.run(o.resume());
         if (r.epochs().isEmpty()) {
             throw new SimanException(o.out() + ": no epoch was trained or recorded");
         }

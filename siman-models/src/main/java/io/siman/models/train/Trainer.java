@@ -58,7 +58,7 @@ public final class Trainer {
         this.dataDir = dataDir;
         this.out = out;
         this.listener = listener;
-        this.runRecord = runRecord;
+        this.runRecord = new LinkedHashMap<>(runRecord);
     }
 
     /** Refuses to train into a folder that holds checkpoints, unless resuming or overwriting. */
@@ -96,6 +96,7 @@ public final class Trainer {
     }
 
     private Dataset givenTrain, givenTest;
+    private Path initial;
     private EpochStrategy strategy = new EpochStrategy.LocalSteps();
 
     /**
@@ -120,6 +121,16 @@ public final class Trainer {
         }
         this.givenTrain = train;
         this.givenTest = test;
+        return this;
+    }
+
+    /**
+     * Starts a new run from the weights, statistics and bits of {@code checkpoint} (one of the same network, for
+     * example imported by {@code siman import}) instead of a random initialization; the optimizer and the schedule
+     * start afresh. Ignored when resuming.
+     */
+    public Trainer withInitialWeights(Path checkpoint) {
+        this.initial = checkpoint;
         return this;
     }
 
@@ -149,6 +160,9 @@ public final class Trainer {
             List<EpochMetrics> history = new ArrayList<>();
             int start = 0, bestEpoch = -1, step = 0;
             double best = -1, bestTest = -1;
+            if (!resume && initial != null) {
+                initialize(net, input, train.classes());
+            }
             if (resume) {
                 Path last = out.resolve(LAST);
                 LOG.log(System.Logger.Level.DEBUG, "resuming {0} from {1}", out, last);
@@ -209,6 +223,26 @@ public final class Trainer {
             EpochMetrics lastEpoch = history.isEmpty() ? null : history.get(history.size() - 1);
             return new Result(history, bestTest, bestEpoch, lastEpoch == null ? Double.NaN : lastEpoch.testAcc(), net.parameterCount());
         }
+    }
+
+    private void initialize(Network net, int[] input, int classes) {
+        Checkpoint ckpt = Checkpoint.read(initial);
+        TrainingConfig from = TrainingConfig.fromMap(ckpt.config(), initial.toString());
+        String shape = Models.formatInput(input);
+        if (!from.model().equals(config.model())) {
+            throw new SimanException(initial + " holds a " + from.model() + ", not a " + config.model() + " (--model)");
+        }
+        if (!shape.equals(ckpt.state().get("input")) || !Integer.toString(classes).equals(ckpt.state().get("classes"))) {
+            throw new SimanException(initial + " is a network for " + ckpt.state().get("input") + " inputs and " + ckpt.state().get("classes")
+                    + " classes; " + config.dataset() + " has " + shape + " and " + classes);
+        }
+        if (!from.binarizer().equals(config.binarizer()) || from.encoding() != config.encoding()) {
+            throw new SimanException(initial + " was trained with binarizer " + from.binarizer() + " (" + from.encoding().id()
+                    + "), this run uses " + config.binarizer() + " (" + config.encoding().id() + ")");
+        }
+        Models.restore(backend, net, null, ckpt, initial);
+        runRecord.put("initial-weights", initial.toAbsolutePath() + " (sha256 " + ckpt.sha256() + ")");
+        LOG.log(System.Logger.Level.DEBUG, "{0}: starting from the weights of {1}", out, initial);
     }
 
     /**
