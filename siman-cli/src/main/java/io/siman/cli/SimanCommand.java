@@ -9,7 +9,7 @@ import java.util.Properties;
 
 /** The top-level {@code siman} command; subcommands do the work. */
 @Command(name = "siman", mixinStandardHelpOptions = true, versionProvider = SimanCommand.Version.class,
-        subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, PredictCommand.class, BenchCommand.class, SummaryCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, ExportCommand.class, ImportCommand.class, PredictCommand.class, BenchCommand.class, SummaryCommand.class,
                 PlotCommand.class, InspectCommand.class,
                 BackendsCommand.class, CommandLine.HelpCommand.class},
         description = {"SiMaN-J: train and run binary neural networks with SiMaN (sign-to-magnitude binarization).", ""},

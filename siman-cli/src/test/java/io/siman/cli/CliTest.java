@@ -225,4 +225,42 @@ class CliTest {
             assertFalse(line.strip().endsWith(","), "a summary cut mid-sentence: " + line);
         }
     }
+
+    /** 'siman import --from pytorch' writes a checkpoint that 'eval' reads; bad requests are one-line errors. */
+    @Test
+    void importAPyTorchCheckpointThenEvaluateIt(@TempDir Path dir) {
+        String pth = Path.of("..", "siman-models", "src", "test", "resources", "pytorch", "authors-resnet20-fmnist.pth").toString();
+        Path ckpt = dir.resolve("imported.ckpt");
+        Result r = run("import", "--from", "pytorch", pth, "--model", "resnet20", "--out", ckpt.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"architecture\": \"resnet20\", \"input_channels\": 1, \"classes\": 10, \"tensors\": 155,"
+                + " \"binarized_layers\": 18, \"dataset\": \"fashion-mnist\""), r.out());
+        Result eval = run("eval", "--checkpoint", ckpt.toString(), "--limit", "500", "--json", "--quiet");
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("\"count\": 500"), eval.out());
+        assertOneLineError(run("import", "--from", "pytorch", pth, "--model", "resnet20", "--out", ckpt.toString()),
+                "siman: " + ckpt + " exists: choose another --out or pass --overwrite");
+        assertOneLineError(run("import", "--from", "caffe", pth, "--model", "resnet20", "--out", dir.resolve("x").toString()),
+                "siman: unknown import format 'caffe'; known: pytorch, onnx");
+        assertOneLineError(run("import", "--from", "pytorch", pth, "--model", "resnet21", "--out", dir.resolve("x").toString()),
+                "siman: unknown model 'resnet21'; known: resnet20, resnet18, vgg-small, resnet18-imagenet, resnet34-imagenet");
+        Result missing = run("import", "--from", "pytorch", dir.resolve("none.pth").toString(), "--model", "resnet20", "--out",
+                dir.resolve("x").toString());
+        assertOneLineError(missing, "siman: " + dir.resolve("none.pth") + ": no such file");
+        assertOneLineError(run("import", "--from", "pytorch", pth, "--out", dir.resolve("x").toString()),
+                "siman: --from pytorch needs --model (the architecture the state dict belongs to)");
+        String onnx = Path.of("..", "siman-models", "src", "test", "resources", "pytorch", "authors-resnet20-fmnist.onnx").toString();
+        Path model = dir.resolve("from-onnx.siman");
+        Result fromOnnx = run("import", "--from", "onnx", onnx, "--out", model.toString());
+        assertEquals(0, fromOnnx.code(), fromOnnx.err());
+        assertTrue(fromOnnx.out().startsWith("wrote " + model + ": resnet20 (siman, pm1) for 1x32x32 inputs and 10 classes;"), fromOnnx.out());
+        Result bitwise = run("eval", "--model-file", model.toString(), "--limit", "500", "--json", "--quiet");
+        assertEquals(0, bitwise.code(), bitwise.err());
+        assertTrue(bitwise.out().contains("\"mode\": \"bitwise\""), bitwise.out());
+        assertOneLineError(run("import", "--from", "onnx", onnx, "--model", "vgg-small", "--out", dir.resolve("y").toString()),
+                "siman: " + onnx + ": the graph is not vgg-small: at conv0 the network has a convolution 1->128 3x3 stride 1 padding 1,"
+                        + " the graph /conv1/Conv (convolution 1->16 3x3 stride 1 padding 1)");
+        assertOneLineError(run("train", "--init", ckpt.toString(), "--resume", "--out", dir.resolve("run").toString()),
+                "siman: --resume and --init contradict each other (a resumed run continues from its own weights)");
+    }
 }

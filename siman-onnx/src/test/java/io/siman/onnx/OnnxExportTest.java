@@ -53,7 +53,7 @@ class OnnxExportTest {
     }
 
     /** Real test images where the dataset is installed (CI installs it), else seeded noise of the same shape. */
-    private static float[] images(String dataset, int count, int size) {
+    static float[] images(String dataset, int count, int size) {
         if (dataset.equals("fashion-mnist") && Files.isDirectory(Datasets.FASHION_MNIST_DIR)) {
             Dataset test = Datasets.open(dataset, Datasets.FASHION_MNIST_DIR, Datasets.Split.TEST);
             int[] idx = new int[count];
