@@ -44,10 +44,10 @@ class TrainingTest {
     }
 
     /*
-     * The thresholds hold on every CPU path. Float sums in another order (512-bit, 256-bit AVX2, plain Java) send a
-     * short run down another trajectory, as another seed does, so each threshold sits below everything measured over
-     * seeds 123, 42, 1, 2, 3 on the 512-bit and 256-bit paths, about 3 standard deviations under the mean
-     * (docs/results.md, "Short runs"):
+     * The thresholds hold on every backend. Float sums in another order (the GPU backends; the CPU paths before their
+     * orders were fixed) send a short run down another trajectory, as another seed does, so each threshold sits below
+     * everything measured over seeds 123, 42, 1, 2, 3 on the CPU's 512-bit and 256-bit paths of that time, about 3
+     * standard deviations under the mean (docs/results.md, "Short runs"):
      *   siman, 2 epochs on 3000 images:  0.395 - 0.681 (one seed fell to 0.395; the others 0.639 - 0.681)
      *   none,  2 epochs on 3000 images:  0.648 - 0.717
      *   irnet, 1 epoch on 2000 images:   0.338 - 0.490
@@ -184,6 +184,30 @@ class TrainingTest {
         train(c, dir.resolve("two"), false, 2);
         assertEquals(io.siman.models.analysis.CheckpointInspection.weightsSha256(Checkpoint.read(dir.resolve("one").resolve(Trainer.LAST))),
                 io.siman.models.analysis.CheckpointInspection.weightsSha256(Checkpoint.read(dir.resolve("two").resolve(Trainer.LAST))));
+    }
+
+    /**
+     * docs/kernels.md, "The same bits on every path": the plain-Java path and the vector path (512 or 256 bits, whichever
+     * this JVM runs; the suite's second pass runs -XX:UseAVX=2), on one thread or two, train the same weights from the
+     * same seed. The plain path is the same code everywhere, so every vector width agrees with every other.
+     */
+    @Test
+    void everyPathAndThreadCountTrainsToTheSameBits(@TempDir Path dir) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestBackends.name().equals("cpu"), "the CPU backend's paths");
+        TrainingConfig c = config("siman", 1, 320);
+        Map<String, String> hashes = new java.util.LinkedHashMap<>();
+        for (String path : new String[]{"true", "false"}) {
+            for (int threads : new int[]{1, 2}) {
+                String name = (path.equals("true") ? "vector-" : "plain-") + threads;
+                try (Backend backend = io.siman.api.BackendRegistry.discover().provider("cpu")
+                        .create(new io.siman.api.BackendOptions(threads, Map.of("cpu.vectorize", path)))) {
+                    new Trainer(backend, BinarizerRegistry.discover(), c, DATA, dir.resolve(name), TrainingListener.NONE, Map.of()).run(false);
+                }
+                hashes.put(name, io.siman.models.analysis.CheckpointInspection.weightsSha256(Checkpoint.read(dir.resolve(name).resolve(Trainer.LAST))));
+            }
+        }
+        System.out.println("weights_sha256 after 5 steps of ResNet-20: " + hashes);
+        assertEquals(1, new java.util.HashSet<>(hashes.values()).size(), "one result: " + hashes);
     }
 
     @Test

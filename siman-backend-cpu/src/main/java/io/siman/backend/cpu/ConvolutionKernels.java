@@ -11,7 +11,13 @@ import static io.siman.api.KernelShapes.channels;
 import static io.siman.api.KernelShapes.expect;
 import static io.siman.api.KernelShapes.plane;
 
-/** Convolutions: forward, both gradients, and the weight gradient of binary activations; im2col and the matrix product, or direct stride-1 loops on the vector path. */
+/**
+ * Convolutions: forward, both gradients, and the weight gradient of binary activations. Every path computes the same
+ * bits (docs/kernels.md, "The same bits on every path"): the forward pass chains each output's fused multiply-adds
+ * over (channel, ky, kx), by im2col and the matrix product or by {@link VectorConv}'s direct loops; a stride-1 input
+ * gradient is that forward convolution of the framed output gradient with the turned weights; the weight gradient
+ * chains each weight over (sample, position) in one matrix product ({@link #weightGradientByRows}).
+ */
 final class ConvolutionKernels extends CpuKernelFamily {
     /** The matrix product of this path. */
     private final MatMul gemm;
@@ -24,20 +30,12 @@ final class ConvolutionKernels extends CpuKernelFamily {
         this.direct = direct;
     }
 
-    /** Samples per partial sum of the weight gradient; fixed so the reduction order never changes. */
-    private static final int WEIGHT_GRAD_CHUNK = 8;
+    /** Whether the input gradient is a forward convolution (stride 1, square kernel, padding below it). */
+    static boolean inputGradientIsAForward(ConvGeometry g) {
+        return g.stride() == 1 && g.kernelH() == g.kernelW() && g.padding() < g.kernelH();
+    }
 
-    /** Output planes smaller than this take the transposed route in the weight gradient (short dot products are slow). */
-    private static final int TRANSPOSE_BELOW = 256;
-
-    /**
-     * Output planes up to this size, with at least this many output channels, take the weight gradient by one matrix
-     * product over samples ({@link #weightGradientByRows}); measured on VGG-small's 16x16 and 8x8 layers (1.7x and
-     * 4.8x faster than the direct path), slower than it on ResNet-20's narrow layers.
-     */
-    private static final int ROWS_GRADIENT_PLANE = 256, ROWS_GRADIENT_CHANNELS = 128;
-
-    /** Floats of window rows per chunk of samples there (16 MiB). */
+    /** Floats of window rows per chunk of samples in the weight gradient (16 MiB). */
     private static final long ROWS_GRADIENT_FLOATS = 1L << 22;
 
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -46,8 +44,8 @@ final class ConvolutionKernels extends CpuKernelFamily {
 
     /**
      * Scratch owned by the calling thread for the length of one kernel call (workers write disjoint parts
-     * of it); reused so the training loop does not allocate. Slot 0 belongs to the weight gradient, slot 1 to
-     * the kernels that call it, slots 2 and 3 to the weight gradient by one matrix product.
+     * of it); reused so the training loop does not allocate. Slot 0 holds the turned weights of the input gradient,
+     * slot 1 the signs of the binary weight gradient, slots 2 and 3 the weight gradient's matrices.
      */
     private float[] callerScratch(int slot, int n) {
         float[][] s = callerScratch.get();
@@ -146,7 +144,11 @@ final class ConvolutionKernels extends CpuKernelFamily {
 
     public void conv2dForward(ConvGeometry g, Tensor x, Tensor w, Tensor y) {
         KernelShapes.convolution("conv2dForward", g, x, w, y);
-        float[] xa = f(x), wa = f(w), ya = f(y);
+        forward(g, f(x), f(w), f(y));
+    }
+
+    /** The forward convolution: each output one chain of fused multiply-adds over (channel, ky, kx), on every path. */
+    private void forward(ConvGeometry g, float[] xa, float[] wa, float[] ya) {
         if (direct != null && VectorConv.handles(g)) {
             direct.forward(g, xa, wa, ya, par);
             return;
@@ -183,8 +185,21 @@ final class ConvolutionKernels extends CpuKernelFamily {
     public void conv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         KernelShapes.convolution("conv2dBackwardData", g, dx, w, dy);
         float[] dya = f(dy), wa = f(w), dxa = f(dx);
-        if (direct != null && VectorConv.handlesInputGradient(g)) {
-            direct.backwardData(g, dya, wa, dxa, par);
+        if (inputGradientIsAForward(g)) {
+            // stride 1: the forward convolution of dy, framed by k - 1 - pad, with the weights transposed and turned
+            int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW();
+            ConvGeometry t = new ConvGeometry(g.batch(), co, g.outHeight(), g.outWidth(), ci, kh, kw, 1, kh - 1 - g.padding());
+            float[] turned = callerScratch(0, ci * co * kh * kw);
+            for (int o = 0; o < co; o++) {
+                for (int c = 0; c < ci; c++) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            turned[((c * co + o) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)] = wa[((o * ci + c) * kh + ky) * kw + kx];
+                        }
+                    }
+                }
+            }
+            forward(t, dya, turned, dxa);
             return;
         }
         int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
@@ -206,70 +221,17 @@ final class ConvolutionKernels extends CpuKernelFamily {
 
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         KernelShapes.convolution("conv2dBackwardWeights", g, x, dw, dy);
-        weightGradient(g, f(x), f(dy), f(dw));
-    }
-
-    private void weightGradient(ConvGeometry g, float[] xa, float[] dya, float[] dwa) {
-        if (direct != null && g.outHeight() * g.outWidth() <= ROWS_GRADIENT_PLANE && g.outChannels() >= ROWS_GRADIENT_CHANNELS) {
-            weightGradientByRows(g, xa, dya, dwa);
-            return;
-        }
-        if (direct != null && VectorConv.handles(g)) {
-            direct.backwardWeights(g, xa, dya, dwa, par);
-            return;
-        }
-        int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels();
-        int inSize = g.inChannels() * g.inHeight() * g.inWidth(), outSize = co * p;
-        int chunks = (g.batch() + WEIGHT_GRAD_CHUNK - 1) / WEIGHT_GRAD_CHUNK;
-        int wSize = co * k;
-        float[] partial = chunks == 1 ? dwa : callerScratch(0, chunks * wSize);
-        boolean pointwise = isPointwise(g);
-        // long rows: dot products of dy and the windows; short rows: transpose the windows, then row-by-row updates
-        boolean dots = p >= TRANSPOSE_BELOW;
-        par.forRange(chunks, (long) WEIGHT_GRAD_CHUNK * k * p * co, (from, to) -> {
-            float[] col = pointwise && dots ? null : scratch(1, k * p);
-            float[] rows = dots ? null : scratch(0, k * p);
-            for (int c = from; c < to; c++) {
-                int nEnd = Math.min(g.batch(), (c + 1) * WEIGHT_GRAD_CHUNK);
-                for (int n = c * WEIGHT_GRAD_CHUNK; n < nEnd; n++) {
-                    float[] windows = xa;
-                    int windowsOff = n * inSize;
-                    if (!pointwise) {
-                        im2col(g, xa, n * inSize, col);
-                        windows = col;
-                        windowsOff = 0;
-                    }
-                    boolean add = n != c * WEIGHT_GRAD_CHUNK;
-                    if (dots) {
-                        gemm.multiply(k, p, dya, n * outSize, p, false, windows, windowsOff, p, true, partial, c * wSize, k, add, 0, co);
-                    } else {
-                        Gemm.transpose(windows, windowsOff, k, p, rows, 0);
-                        gemm.multiply(k, p, dya, n * outSize, p, rows, 0, k, partial, c * wSize, k, add, 0, co);
-                    }
-                }
-            }
-        });
-        if (chunks > 1) {
-            par.forRange(wSize, chunks, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    float s = 0f;
-                    for (int c = 0; c < chunks; c++) {
-                        s += partial[c * wSize + i];
-                    }
-                    dwa[i] = s;
-                }
-            });
-        }
+        weightGradientByRows(g, f(x), f(dy), f(dw));
     }
 
     /**
      * The weight gradient as one long matrix product, {@code dw[co, k] = dy[co, S*p] * rows[S*p, k]}, over chunks of
      * {@code S} samples: {@code rows} holds every output position's input window as a row (im2col transposed), and
-     * {@code dy} the chunk's output gradients side by side. Small output planes give the direct path dot products
-     * too short to pay for their reductions; here the reduction runs over {@code S*p} and the vectorized
-     * micro-kernel runs along {@code k}. Each element is one chain of fused multiply-adds over (sample, position)
-     * in increasing order, carried from chunk to chunk, and threads split output channels: results do not depend
-     * on the thread count.
+     * {@code dy} the chunk's output gradients side by side. The reduction runs over {@code S*p} and the vectorized
+     * micro-kernel along {@code k}, so each element is one chain of fused multiply-adds over (sample, position) in
+     * increasing order, carried from chunk to chunk, whatever the vector width; threads split output channels, so
+     * results do not depend on the thread count either. (Dot products along the positions, in vector lanes, were
+     * about as fast on ResNet-20 but summed in an order set by the width.)
      */
     private void weightGradientByRows(ConvGeometry g, float[] xa, float[] dya, float[] dwa) {
         int k = g.fanIn(), p = g.outHeight() * g.outWidth(), co = g.outChannels(), batch = g.batch();
@@ -303,10 +265,6 @@ final class ConvolutionKernels extends CpuKernelFamily {
         KernelShapes.convolution("binaryConv2dBackwardWeights", g, x, dw, dy);
         expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
         float[] xa = f(x), th = f(threshold), dya = f(dy), dwa = f(dw);
-        if (direct != null && VectorConv.handles(g)) {
-            direct.backwardWeightsOfSigns(g, xa, th, dya, dwa, par);
-            return;
-        }
         // the definition: the float gradient of the signs
         int per = g.inChannels() * g.inHeight() * g.inWidth();
         float[] signs = callerScratch(1, per * g.batch());
@@ -318,6 +276,6 @@ final class ConvolutionKernels extends CpuKernelFamily {
                 }
             }
         });
-        weightGradient(g, signs, dya, dwa);
+        weightGradientByRows(g, signs, dya, dwa);
     }
 }

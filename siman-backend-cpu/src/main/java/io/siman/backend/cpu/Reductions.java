@@ -1,22 +1,31 @@
 package io.siman.backend.cpu;
 
 /**
- * The sums the kernels reduce to (batch and row statistics, dot products), in double. Each sums in one fixed
- * order, so a result never depends on how work was split between threads. Two implementations sit side by
- * side: eight interleaved partial sums in plain Java (eight additions in flight instead of one chain), and
- * {@link VectorReductions} with vector lanes; they may round differently from each other.
+ * The sums the kernels reduce to (batch and row statistics, dot products). Every implementation computes the same
+ * bits, whatever the vector width and the thread count: the order is fixed by the problem, not by the lanes
+ * (docs/kernels.md, "The same bits on every path"). Element {@code i} of the first {@code n - n % 16} goes to virtual
+ * lane {@code i % 16}; each lane sums its terms in float, with the term's own float operations (a fused multiply-add
+ * where it multiplies), over blocks of {@value #BLOCK} rounds of 16 elements; after each block the 16 lane sums are
+ * added, lane by lane, to 16 double partial sums, which are added in lane order at the end; the last
+ * {@code n % 16} terms are then added in double, in order. {@link #SCALAR} runs the 16 lanes in plain Java;
+ * {@link VectorReductions} runs them as one 512-bit, two 256-bit or four 128-bit vectors.
  */
 abstract class Reductions {
+    /** Virtual lanes of every reduction: a 512-bit vector of floats. */
+    static final int VIRTUAL = 16;
+    /** Rounds of 16 elements summed in float before the lanes are widened to double. */
+    static final int BLOCK = 32;
+
     /** {@code sum of x[i]}. */
     abstract double sum(float[] x, int off, int n);
 
-    /** {@code sum of (x[i] - mean)^2}. */
+    /** {@code sum of (x[i] - mean)^2}, the difference taken in float from {@code (float) mean}. */
     abstract double squares(float[] x, int off, int n, double mean);
 
     /** {@code sum of a[i] * b[i]}. */
     abstract double dot(float[] a, int aOff, float[] b, int bOff, int n);
 
-    /** {@code sum of a[i] * (b[i] - shift)}. */
+    /** {@code sum of a[i] * (b[i] - shift)}, the difference taken in float from {@code (float) shift}. */
     abstract double dotCentred(float[] a, int aOff, float[] b, int bOff, int n, double shift);
 
     /** {@code sum of dy[i] * min(x[i], 0)} (PReLU's slope gradient). */
@@ -28,143 +37,202 @@ abstract class Reductions {
      */
     abstract void approxSignSums(float[] x, float[] dxb, int off, int n, float mean, float inv, double[] out);
 
-    /** The plain-Java sums: eight (or four) interleaved partial sums, added pairwise at the end. */
+    /** A thread's lane buffers: one block's 16 float lane sums and two rows of 16 double partial sums. */
+    static final class Buffers {
+        final float[] lanes = new float[VIRTUAL], more = new float[VIRTUAL];
+        final double[] first = new double[VIRTUAL], second = new double[VIRTUAL];
+
+        Buffers cleared() {
+            java.util.Arrays.fill(first, 0);
+            java.util.Arrays.fill(second, 0);
+            return this;
+        }
+    }
+
+    /** Kernels call the reductions once per row: buffers per call made most of a training step's garbage. */
+    static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** Adds a block's 16 float lane sums to the double partial sums, lane by lane. */
+    static void widen(float[] lanes, double[] partial) {
+        for (int l = 0; l < VIRTUAL; l++) {
+            partial[l] += lanes[l];
+        }
+    }
+
+    /** The partial sums added in lane order. */
+    static double total(double[] partial) {
+        double s = 0;
+        for (double p : partial) {
+            s += p;
+        }
+        return s;
+    }
+
+    /** Where the rounds of 16 end and the tail begins. */
+    static int rounds(int n) {
+        return n - n % VIRTUAL;
+    }
+
+    // the tails, shared by every implementation
+
+    static double sumTail(double s, float[] x, int off, int from, int n) {
+        for (int i = from; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    static double squaresTail(double s, float[] x, int off, int from, int n, float m) {
+        for (int i = from; i < n; i++) {
+            float d = x[off + i] - m;
+            s += (double) d * d;
+        }
+        return s;
+    }
+
+    static double dotTail(double s, float[] a, int aOff, float[] b, int bOff, int from, int n) {
+        for (int i = from; i < n; i++) {
+            s += (double) a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    static double dotCentredTail(double s, float[] a, int aOff, float[] b, int bOff, int from, int n, float m) {
+        for (int i = from; i < n; i++) {
+            s += (double) a[aOff + i] * (b[bOff + i] - m);
+        }
+        return s;
+    }
+
+    static double negativeDotTail(double s, float[] dy, float[] x, int off, int from, int n) {
+        for (int i = from; i < n; i++) {
+            s += (double) dy[off + i] * Math.min(x[off + i], 0f);
+        }
+        return s;
+    }
+
+    static void approxSignTail(double sum, double dot, float[] x, float[] dxb, int off, int from, int n, float mean, float inv,
+                               double[] out) {
+        for (int i = from; i < n; i++) {
+            float a1 = (x[off + i] - mean) * inv, da = dxb[off + i] * Math.max(0f, 2f - 2f * Math.abs(a1));
+            sum += da;
+            dot += (double) da * a1;
+        }
+        out[0] = sum;
+        out[1] = dot;
+    }
+
+    /** The 16 virtual lanes in plain Java. */
     static final Reductions SCALAR = new Scalar();
 
     private static final class Scalar extends Reductions {
         @Override
         double sum(float[] x, int off, int n) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            int i = 0;
-            for (; i + 8 <= n; i += 8) {
-                int j = off + i;
-                s0 += x[j];
-                s1 += x[j + 1];
-                s2 += x[j + 2];
-                s3 += x[j + 3];
-                s4 += x[j + 4];
-                s5 += x[j + 5];
-                s6 += x[j + 6];
-                s7 += x[j + 7];
+            Buffers b = BUFFERS.get().cleared();
+            float[] acc = b.lanes;
+            int i = 0, end = rounds(n);
+            while (i < end) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
+                    for (int l = 0; l < VIRTUAL; l++) {
+                        acc[l] += x[off + i + l];
+                    }
+                }
+                widen(acc, b.first);
             }
-            for (; i < n; i++) {
-                s0 += x[off + i];
-            }
-            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-        }
-
-        @Override
-        double dot(float[] a, int aOff, float[] b, int bOff, int n) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            int i = 0;
-            for (; i + 8 <= n; i += 8) {
-                int j = aOff + i, k = bOff + i;
-                s0 += (double) a[j] * b[k];
-                s1 += (double) a[j + 1] * b[k + 1];
-                s2 += (double) a[j + 2] * b[k + 2];
-                s3 += (double) a[j + 3] * b[k + 3];
-                s4 += (double) a[j + 4] * b[k + 4];
-                s5 += (double) a[j + 5] * b[k + 5];
-                s6 += (double) a[j + 6] * b[k + 6];
-                s7 += (double) a[j + 7] * b[k + 7];
-            }
-            for (; i < n; i++) {
-                s0 += (double) a[aOff + i] * b[bOff + i];
-            }
-            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-        }
-
-        @Override
-        double negativeDot(float[] dy, float[] x, int off, int n) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            int i = 0;
-            for (; i + 8 <= n; i += 8) {
-                int j = off + i;
-                s0 += (double) dy[j] * Math.min(x[j], 0f);
-                s1 += (double) dy[j + 1] * Math.min(x[j + 1], 0f);
-                s2 += (double) dy[j + 2] * Math.min(x[j + 2], 0f);
-                s3 += (double) dy[j + 3] * Math.min(x[j + 3], 0f);
-                s4 += (double) dy[j + 4] * Math.min(x[j + 4], 0f);
-                s5 += (double) dy[j + 5] * Math.min(x[j + 5], 0f);
-                s6 += (double) dy[j + 6] * Math.min(x[j + 6], 0f);
-                s7 += (double) dy[j + 7] * Math.min(x[j + 7], 0f);
-            }
-            for (; i < n; i++) {
-                s0 += (double) dy[off + i] * Math.min(x[off + i], 0f);
-            }
-            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-        }
-
-        @Override
-        double dotCentred(float[] a, int aOff, float[] b, int bOff, int n, double shift) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            int i = 0;
-            for (; i + 8 <= n; i += 8) {
-                int j = aOff + i, k = bOff + i;
-                s0 += a[j] * (b[k] - shift);
-                s1 += a[j + 1] * (b[k + 1] - shift);
-                s2 += a[j + 2] * (b[k + 2] - shift);
-                s3 += a[j + 3] * (b[k + 3] - shift);
-                s4 += a[j + 4] * (b[k + 4] - shift);
-                s5 += a[j + 5] * (b[k + 5] - shift);
-                s6 += a[j + 6] * (b[k + 6] - shift);
-                s7 += a[j + 7] * (b[k + 7] - shift);
-            }
-            for (; i < n; i++) {
-                s0 += a[aOff + i] * (b[bOff + i] - shift);
-            }
-            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            return sumTail(total(b.first), x, off, end, n);
         }
 
         @Override
         double squares(float[] x, int off, int n, double mean) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            int i = 0;
-            for (; i + 8 <= n; i += 8) {
-                int j = off + i;
-                double d0 = x[j] - mean, d1 = x[j + 1] - mean, d2 = x[j + 2] - mean, d3 = x[j + 3] - mean;
-                double d4 = x[j + 4] - mean, d5 = x[j + 5] - mean, d6 = x[j + 6] - mean, d7 = x[j + 7] - mean;
-                s0 += d0 * d0;
-                s1 += d1 * d1;
-                s2 += d2 * d2;
-                s3 += d3 * d3;
-                s4 += d4 * d4;
-                s5 += d5 * d5;
-                s6 += d6 * d6;
-                s7 += d7 * d7;
+            Buffers b = BUFFERS.get().cleared();
+            float[] acc = b.lanes;
+            float m = (float) mean;
+            int i = 0, end = rounds(n);
+            while (i < end) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
+                    for (int l = 0; l < VIRTUAL; l++) {
+                        float d = x[off + i + l] - m;
+                        acc[l] = Math.fma(d, d, acc[l]);
+                    }
+                }
+                widen(acc, b.first);
             }
-            for (; i < n; i++) {
-                double d = x[off + i] - mean;
-                s0 += d * d;
+            return squaresTail(total(b.first), x, off, end, n, m);
+        }
+
+        @Override
+        double dot(float[] a, int aOff, float[] bv, int bOff, int n) {
+            Buffers b = BUFFERS.get().cleared();
+            float[] acc = b.lanes;
+            int i = 0, end = rounds(n);
+            while (i < end) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
+                    for (int l = 0; l < VIRTUAL; l++) {
+                        acc[l] = Math.fma(a[aOff + i + l], bv[bOff + i + l], acc[l]);
+                    }
+                }
+                widen(acc, b.first);
             }
-            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            return dotTail(total(b.first), a, aOff, bv, bOff, end, n);
+        }
+
+        @Override
+        double dotCentred(float[] a, int aOff, float[] bv, int bOff, int n, double shift) {
+            Buffers b = BUFFERS.get().cleared();
+            float[] acc = b.lanes;
+            float m = (float) shift;
+            int i = 0, end = rounds(n);
+            while (i < end) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
+                    for (int l = 0; l < VIRTUAL; l++) {
+                        acc[l] = Math.fma(a[aOff + i + l], bv[bOff + i + l] - m, acc[l]);
+                    }
+                }
+                widen(acc, b.first);
+            }
+            return dotCentredTail(total(b.first), a, aOff, bv, bOff, end, n, m);
+        }
+
+        @Override
+        double negativeDot(float[] dy, float[] x, int off, int n) {
+            Buffers b = BUFFERS.get().cleared();
+            float[] acc = b.lanes;
+            int i = 0, end = rounds(n);
+            while (i < end) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
+                    for (int l = 0; l < VIRTUAL; l++) {
+                        acc[l] = Math.fma(dy[off + i + l], Math.min(x[off + i + l], 0f), acc[l]);
+                    }
+                }
+                widen(acc, b.first);
+            }
+            return negativeDotTail(total(b.first), dy, x, off, end, n);
         }
 
         @Override
         void approxSignSums(float[] x, float[] dxb, int off, int n, float mean, float inv, double[] out) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                int q = off + j;
-                float a0 = (x[q] - mean) * inv, a1 = (x[q + 1] - mean) * inv, a2 = (x[q + 2] - mean) * inv, a3 = (x[q + 3] - mean) * inv;
-                float d0 = dxb[q] * Math.max(0f, 2f - 2f * Math.abs(a0)), d1 = dxb[q + 1] * Math.max(0f, 2f - 2f * Math.abs(a1));
-                float d2 = dxb[q + 2] * Math.max(0f, 2f - 2f * Math.abs(a2)), d3 = dxb[q + 3] * Math.max(0f, 2f - 2f * Math.abs(a3));
-                s0 += d0;
-                s1 += d1;
-                s2 += d2;
-                s3 += d3;
-                p0 += (double) d0 * a0;
-                p1 += (double) d1 * a1;
-                p2 += (double) d2 * a2;
-                p3 += (double) d3 * a3;
+            Buffers b = BUFFERS.get().cleared();
+            float[] s = b.lanes, p = b.more;
+            int i = 0, end = rounds(n);
+            while (i < end) {
+                java.util.Arrays.fill(s, 0f);
+                java.util.Arrays.fill(p, 0f);
+                for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
+                    for (int l = 0; l < VIRTUAL; l++) {
+                        float a1 = (x[off + i + l] - mean) * inv, da = dxb[off + i + l] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                        s[l] += da;
+                        p[l] = Math.fma(da, a1, p[l]);
+                    }
+                }
+                widen(s, b.first);
+                widen(p, b.second);
             }
-            for (; j < n; j++) {
-                float a0 = (x[off + j] - mean) * inv, d0 = dxb[off + j] * Math.max(0f, 2f - 2f * Math.abs(a0));
-                s0 += d0;
-                p0 += (double) d0 * a0;
-            }
-            out[0] = (s0 + s1) + (s2 + s3);
-            out[1] = (p0 + p1) + (p2 + p3);
+            approxSignTail(total(b.first), total(b.second), x, dxb, off, end, n, mean, inv, out);
         }
     }
 }

@@ -2,8 +2,6 @@ package io.siman.backend.cpu;
 
 import io.siman.api.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,29 +19,17 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code (ky - pad) mod s}. Every tap is then a shifted read of one phase plane, and the loops below do not
  * change; for stride 1 the single phase is the padded input itself.
  *
- * <ul>
- *   <li>Forward: a register tile of 8 output channels by 2 vectors of positions; per input channel and tap,
- *       2 loads, 8 broadcast weights and 16 fused multiply-adds. Each output is summed over (channel, ky, kx)
- *       in that order by one task.</li>
- *   <li>Gradient of the input: the forward convolution of the output gradient (framed by {@code k - 1 - pad})
- *       with the weights transposed and turned by 180 degrees.</li>
- *   <li>Gradient of the weights: per weight, the dot product of an output gradient plane (zero at the thrown-away
- *       positions) with a shifted input plane, over all samples; a tile of 4 output channels by 4 weights per
- *       output channel, accumulated in vector lanes over a fixed chunk of samples, then added lane by lane into
- *       the result in chunk order. Each weight is computed by one task, so results do not depend on threads.</li>
- * </ul>
+ * <p>A register tile of 8 output channels by 2 vectors of positions; per input channel and tap, 2 loads, 8 broadcast
+ * weights and 16 fused multiply-adds. Each output is summed over (channel, ky, kx) in that order by one task: the
+ * order of im2col and the matrix product on the plain path, so both give the same bits (docs/kernels.md, "The same
+ * bits on every path"). The gradients are computed by {@link ConvolutionKernels} on every path: the input gradient of
+ * a stride-1 convolution as this forward convolution, the weight gradient by one matrix product.
  */
 final class VectorConv {
     private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
     private static final int LANES = SPECIES.length();
     /** Output channels per forward tile. */
     private static final int CO_TILE = 8;
-    /**
-     * Floats of framed inputs and output gradients per chunk of the weight gradient (1.25 MiB): a tile touches only
-     * a few of their rows, and longer chunks add up fewer partial sums (7x7 planes ran 20% faster than at half this).
-     */
-    private static final int CHUNK_FLOATS = 320 * 1024;
-
     /**
      * Per-thread buffers. Slots 0 to 2 belong to the calling thread for the whole call (workers read them);
      * slots 3 and 4 are a task's own (a sample's frame, a chunk's output gradient).
@@ -61,11 +47,6 @@ final class VectorConv {
      */
     static boolean handles(ConvGeometry g) {
         return g.padding() < g.kernelH() && g.padding() < g.kernelW() && g.stride() <= g.kernelH() && g.stride() <= g.kernelW();
-    }
-
-    /** Whether the input gradient takes this path: it is a forward convolution only for stride 1 and a square kernel. */
-    static boolean handlesInputGradient(ConvGeometry g) {
-        return handles(g) && g.stride() == 1 && g.kernelH() == g.kernelW();
     }
 
     private float[] scratch(int slot, int n) {
@@ -102,17 +83,12 @@ final class VectorConv {
         }
     }
 
-    /**
-     * Copies images {@code [n0, n1)} into zero frames at {@code xp[at..]}: {@code [n][channel][plane]}; with
-     * {@code threshold}, the copy holds {@code sign(x - threshold[n])} (+1 where {@code x >= threshold[n]}, else -1).
-     */
-    private static void frame(ConvGeometry g, Frame f, float[] x, float[] threshold, int n0, int n1, float[] xp, int at) {
+    /** Copies images {@code [n0, n1)} into zero frames at {@code xp[at..]}: {@code [n][channel][plane]}. */
+    private static void frame(ConvGeometry g, Frame f, float[] x, int n0, int n1, float[] xp, int at) {
         int c = g.inChannels(), h = g.inHeight(), w = g.inWidth(), s = f.stride(), wp = f.wp();
-        float[] signs = threshold != null && s > 1 ? new float[w] : null;
         for (int i = n0 * c; i < n1 * c; i++) {
             int base = at + (i - n0 * c) * f.channel(), src = i * h * w;
             java.util.Arrays.fill(xp, base, base + f.channel(), 0f);
-            float t = threshold == null ? 0f : threshold[i / c];
             for (int py = 0; py < s; py++) {
                 for (int r = 0; r < f.hp(); r++) {
                     int iy = s * (r - f.top()) + py;
@@ -121,53 +97,17 @@ final class VectorConv {
                     }
                     int from = src + iy * w, to = base + py * s * f.plane() + r * wp + f.left();
                     if (s == 1) {
-                        if (threshold == null) {
-                            System.arraycopy(x, from, xp, to, w);
-                        } else {
-                            signs(x, from, w, t, xp, to);
-                        }
+                        System.arraycopy(x, from, xp, to, w);
                         continue;
-                    }
-                    float[] row = x;
-                    if (signs != null) {
-                        signs(x, from, w, t, signs, 0);
-                        row = signs;
-                        from = 0;
                     }
                     // column px + s j of the row goes to column left + j of phase px
                     for (int px = 0; px < s; px++) {
                         int count = Math.min((w - px + s - 1) / s, wp - f.left()), dst = to + px * f.plane();
                         for (int j = 0; j < count; j++) {
-                            xp[dst + j] = row[from + px + s * j];
+                            xp[dst + j] = x[from + px + s * j];
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /** {@code out[to + j] = x[from + j] >= t ? 1 : -1} for {@code j < n}, without branches (signs are random). */
-    private static void signs(float[] x, int from, int n, float t, float[] out, int to) {
-        int j = 0;
-        for (; j + LANES <= n; j += LANES) {
-            MINUS.blend(PLUS, FloatVector.fromArray(SPECIES, x, from + j).compare(VectorOperators.GE, t)).intoArray(out, to + j);
-        }
-        if (j < n) {
-            VectorMask<Float> tail = SPECIES.indexInRange(j, n);
-            MINUS.blend(PLUS, FloatVector.fromArray(SPECIES, x, from + j, tail).compare(VectorOperators.GE, t)).intoArray(out, to + j, tail);
-        }
-    }
-
-    private static final FloatVector PLUS = FloatVector.broadcast(SPECIES, 1f), MINUS = FloatVector.broadcast(SPECIES, -1f);
-
-    /** Copies the output gradients of images {@code [n0, n1)} onto grids at {@code dyg[at..]}, zero at thrown-away positions. */
-    private static void grid(ConvGeometry g, Frame f, float[] dy, int n0, int n1, float[] dyg, int at) {
-        int co = g.outChannels(), qv = f.qv();
-        for (int i = n0 * co; i < n1 * co; i++) {
-            int base = at + (i - n0 * co) * qv;
-            java.util.Arrays.fill(dyg, base, base + qv, 0f);
-            for (int yy = 0; yy < f.ho(); yy++) {
-                System.arraycopy(dy, (i * f.ho() + yy) * f.wo(), dyg, base + yy * f.wp(), f.wo());
             }
         }
     }
@@ -211,7 +151,7 @@ final class VectorConv {
             par.forRange(batch, cost * blocks, (from, to) -> {
                 float[] xp = scratch(3, image), grid = scratch(4, CO_TILE * f.qv());
                 for (int n = from; n < to; n++) {
-                    frame(g, f, x, null, n, n + 1, xp, 0);
+                    frame(g, f, x, n, n + 1, xp, 0);
                     for (int b = 0; b < blocks; b++) {
                         block(g, f, xp, 0, shift, k, wt, b, grid, y, n);
                     }
@@ -221,7 +161,7 @@ final class VectorConv {
         }
         // few samples: a task per (sample, block of output channels), over frames made first
         float[] xp = scratch(0, batch * image);
-        par.forRange(batch, image, (from, to) -> frame(g, f, x, null, from, to, xp, from * image));
+        par.forRange(batch, image, (from, to) -> frame(g, f, x, from, to, xp, from * image));
         par.forRange(batch * blocks, cost, (from, to) -> {
             float[] grid = scratch(4, CO_TILE * f.qv());
             for (int item = from; item < to; item++) {
@@ -296,160 +236,5 @@ final class VectorConv {
         a61.intoArray(grid, 6 * qv + q0 + LANES);
         a70.intoArray(grid, 7 * qv + q0);
         a71.intoArray(grid, 7 * qv + q0 + LANES);
-    }
-
-    // ---------------------------------------------------------------- gradient of the input
-
-    /** {@code dx} of {@code y = conv(x, w)} for stride 1: the forward convolution of {@code dy} with the turned weights. */
-    void backwardData(ConvGeometry g, float[] dy, float[] w, float[] dx, Parallel par) {
-        int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW();
-        ConvGeometry t = new ConvGeometry(g.batch(), co, g.outHeight(), g.outWidth(), ci, kh, kw, 1, kh - 1 - g.padding());
-        if (kh != kw || t.outHeight() != g.inHeight() || t.outWidth() != g.inWidth()) {
-            throw new IllegalStateException("stride-1 input gradient needs a square kernel: " + g);
-        }
-        float[] turned = scratch(2, ci * co * kh * kw);
-        for (int o = 0; o < co; o++) {
-            for (int c = 0; c < ci; c++) {
-                for (int ky = 0; ky < kh; ky++) {
-                    for (int kx = 0; kx < kw; kx++) {
-                        turned[((c * co + o) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)] = w[((o * ci + c) * kh + ky) * kw + kx];
-                    }
-                }
-            }
-        }
-        forward(t, dy, turned, dx, par);
-    }
-
-    // ---------------------------------------------------------------- gradient of the weights
-
-    /** {@code dw[co, ci, kh, kw]} of {@code y = conv(x, w)} for stride 1, summed over the batch. */
-    void backwardWeights(ConvGeometry g, float[] x, float[] dy, float[] dw, Parallel par) {
-        backwardWeights(g, x, null, dy, dw, par);
-    }
-
-    /**
-     * {@code dw} of {@code y = conv(sign(x - threshold[n]), w)} for stride 1: the signs are written straight into
-     * the frame, so no float copy of them is kept between the forward and the backward pass.
-     */
-    void backwardWeightsOfSigns(ConvGeometry g, float[] x, float[] threshold, float[] dy, float[] dw, Parallel par) {
-        backwardWeights(g, x, threshold, dy, dw, par);
-    }
-
-    private void backwardWeights(ConvGeometry g, float[] x, float[] threshold, float[] dy, float[] dw, Parallel par) {
-        Frame f = Frame.of(g, LANES);
-        int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW(), taps = kh * kw, k = ci * taps;
-        int batch = g.batch(), qv = f.qv(), image = ci * f.channel(), outImage = co * qv, weights = co * k;
-        int[] shift = shifts(g, f);
-        // a task per chunk of samples: it frames the chunk's inputs and output gradients (kept in the core's cache),
-        // sums every weight over the chunk into the chunk's partial gradient; the partials are then added in chunk
-        // order, so the result does not depend on how chunks were spread over threads
-        int chunk = Math.max(1, Math.min(batch, CHUNK_FLOATS / (image + outImage)));
-        int chunks = (batch + chunk - 1) / chunk;
-        int coTiles = (co + 3) / 4, kTiles = (k + 3) / 4;
-        float[] partial = scratch(2, chunks * weights);
-        par.forRange(chunks, (long) chunk * qv * weights, (from, to) -> {
-            float[] xp = scratch(3, chunk * image), dyg = scratch(4, chunk * outImage);
-            float[] lanesOut = new float[16 * LANES], sums = new float[16];
-            int[] rows = new int[8];
-            for (int c = from; c < to; c++) {
-                int n0 = c * chunk, n1 = Math.min(batch, n0 + chunk), at = c * weights;
-                frame(g, f, x, threshold, n0, n1, xp, 0);
-                grid(g, f, dy, n0, n1, dyg, 0);
-                for (int tile = 0; tile < coTiles * kTiles; tile++) {
-                    int o0 = (tile / kTiles) * 4, r0 = (tile % kTiles) * 4;
-                    int on = Math.min(4, co - o0), rn = Math.min(4, k - r0);
-                    // an edge tile repeats its last channel or weight; only the real ones are kept
-                    for (int j = 0; j < 4; j++) {
-                        rows[j] = Math.min(o0 + j, co - 1) * qv;
-                        rows[4 + j] = shift[Math.min(r0 + j, k - 1)];
-                    }
-                    tile4x4(xp, dyg, image, outImage, qv, rows, 0, n1 - n0, sums, lanesOut);
-                    for (int a = 0; a < on; a++) {
-                        for (int r = 0; r < rn; r++) {
-                            partial[at + (o0 + a) * k + r0 + r] = sums[a * 4 + r];
-                        }
-                    }
-                }
-            }
-        });
-        par.forRange(weights, chunks, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float s = 0f;
-                for (int c = 0; c < chunks; c++) {
-                    s += partial[c * weights + i];
-                }
-                dw[i] = s;
-            }
-        });
-    }
-
-    /**
-     * {@code sums[i]} = the lanes of accumulator {@code i}, stored at {@code lanes[i * LANES..]}, added first to last
-     * (a fixed order, unlike {@code reduceLanes}). Kernels store their accumulators themselves: a helper taking a
-     * vector argument may be compiled with the vector boxed, which costs far more than the work.
-     */
-    private static void sumLanes(float[] lanes, int count, float[] sums) {
-        // lane by lane across the accumulators: the same order per sum, but independent chains the core overlaps
-        java.util.Arrays.fill(sums, 0, count, 0f);
-        for (int l = 0; l < LANES; l++) {
-            for (int i = 0; i < count; i++) {
-                sums[i] += lanes[i * LANES + l];
-            }
-        }
-    }
-
-    /**
-     * 4 output channels by 4 weights, over samples {@code [n0, n1)}: {@code sums[a * 4 + r]}; {@code rows} holds the
-     * channels' offsets in a sample's output gradient grid, then the weights' shifts in a framed input.
-     */
-    private static void tile4x4(float[] xp, float[] dyg, int xImg, int dyImg, int qv, int[] rows, int n0, int n1,
-                                float[] sums, float[] lanesOut) {
-        int o0 = rows[0], o1 = rows[1], o2 = rows[2], o3 = rows[3], r0 = rows[4], r1 = rows[5], r2 = rows[6], r3 = rows[7];
-        FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        for (int n = n0; n < n1; n++) {
-            int d = n * dyImg, x = n * xImg, x0 = x + r0, x1 = x + r1, x2 = x + r2, x3 = x + r3;
-            for (int q = 0; q < qv; q += LANES) {
-                FloatVector d0 = FloatVector.fromArray(SPECIES, dyg, d + o0 + q), d1 = FloatVector.fromArray(SPECIES, dyg, d + o1 + q);
-                FloatVector d2 = FloatVector.fromArray(SPECIES, dyg, d + o2 + q), d3 = FloatVector.fromArray(SPECIES, dyg, d + o3 + q);
-                FloatVector v = FloatVector.fromArray(SPECIES, xp, x0 + q);
-                s00 = d0.fma(v, s00);
-                s10 = d1.fma(v, s10);
-                s20 = d2.fma(v, s20);
-                s30 = d3.fma(v, s30);
-                v = FloatVector.fromArray(SPECIES, xp, x1 + q);
-                s01 = d0.fma(v, s01);
-                s11 = d1.fma(v, s11);
-                s21 = d2.fma(v, s21);
-                s31 = d3.fma(v, s31);
-                v = FloatVector.fromArray(SPECIES, xp, x2 + q);
-                s02 = d0.fma(v, s02);
-                s12 = d1.fma(v, s12);
-                s22 = d2.fma(v, s22);
-                s32 = d3.fma(v, s32);
-                v = FloatVector.fromArray(SPECIES, xp, x3 + q);
-                s03 = d0.fma(v, s03);
-                s13 = d1.fma(v, s13);
-                s23 = d2.fma(v, s23);
-                s33 = d3.fma(v, s33);
-            }
-        }
-        s00.intoArray(lanesOut, 0 * LANES);
-        s01.intoArray(lanesOut, 1 * LANES);
-        s02.intoArray(lanesOut, 2 * LANES);
-        s03.intoArray(lanesOut, 3 * LANES);
-        s10.intoArray(lanesOut, 4 * LANES);
-        s11.intoArray(lanesOut, 5 * LANES);
-        s12.intoArray(lanesOut, 6 * LANES);
-        s13.intoArray(lanesOut, 7 * LANES);
-        s20.intoArray(lanesOut, 8 * LANES);
-        s21.intoArray(lanesOut, 9 * LANES);
-        s22.intoArray(lanesOut, 10 * LANES);
-        s23.intoArray(lanesOut, 11 * LANES);
-        s30.intoArray(lanesOut, 12 * LANES);
-        s31.intoArray(lanesOut, 13 * LANES);
-        s32.intoArray(lanesOut, 14 * LANES);
-        s33.intoArray(lanesOut, 15 * LANES);
-        sumLanes(lanesOut, 16, sums);
     }
 }

@@ -78,7 +78,7 @@ final class Vectorization {
         }
 
         Reductions reductions() {
-            return vector ? VectorReductions.INSTANCE : Reductions.SCALAR;
+            return vector ? VectorReductions.of() : Reductions.SCALAR;
         }
 
         BitKernels bitKernels() {

@@ -1,0 +1,52 @@
+package io.siman.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/**
+ * The vector reductions give the plain ones' bits (docs/kernels.md, "The same bits on every path"): at this JVM's
+ * preferred width, and, in this module's second surefire run, at 128 bits (four vectors a round of 16 lanes).
+ */
+class ReductionsTest {
+    private static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 31, 100, 511, 512, 513, 1000, 4099, 20000};
+
+    @Test
+    void theVectorReductionsGiveThePlainOnesBits() {
+        Reductions plain = Reductions.SCALAR, vector = VectorReductions.of();
+        assertInstanceOf(VectorReductions.class, vector, "the vector lanes run here (" + VectorGemm.SPECIES + ")");
+        SplittableRandom r = new SplittableRandom(9);
+        double[] outA = new double[2], outB = new double[2];
+        for (int n : LENGTHS) {
+            for (int off : new int[]{0, 3}) {
+                float[] a = new float[off + n], b = new float[off + n];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) (r.nextGaussian() * 3 + 0.5);
+                    b[i] = (float) r.nextGaussian();
+                }
+                String at = "n " + n + ", offset " + off;
+                same(plain.sum(a, off, n), vector.sum(a, off, n), "sum " + at);
+                same(plain.squares(a, off, n, 0.37), vector.squares(a, off, n, 0.37), "squares " + at);
+                same(plain.dot(a, off, b, off, n), vector.dot(a, off, b, off, n), "dot " + at);
+                same(plain.dotCentred(a, off, b, 0, n, -0.2), vector.dotCentred(a, off, b, 0, n, -0.2), "dotCentred " + at);
+                same(plain.negativeDot(a, b, off, n), vector.negativeDot(a, b, off, n), "negativeDot " + at);
+                plain.approxSignSums(a, b, off, n, 0.4f, 0.9f, outA);
+                vector.approxSignSums(a, b, off, n, 0.4f, 0.9f, outB);
+                same(outA[0], outB[0], "approxSign sum " + at);
+                same(outA[1], outB[1], "approxSign dot " + at);
+            }
+        }
+        // and they are sums: a check of the definition against a plain double sum
+        float[] ones = new float[1000];
+        java.util.Arrays.fill(ones, 1f);
+        assertEquals(1000.0, vector.sum(ones, 0, 1000));
+        assertEquals(1000.0 * 2.25, vector.squares(ones, 0, 1000, -0.5));
+    }
+
+    private static void same(double expected, double actual, String what) {
+        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual), what + ": " + expected + " vs " + actual);
+    }
+}
