@@ -38,13 +38,13 @@ final class ConstantFolding {
         }
         return switch (op) {
             case "ConstantOfShape" -> {
-                long[] shape = longs(in[0]);
+                long[] shape = OnnxGraphReader.longs(in[0]);
                 long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
                 if (count < 0 || count > MAX_ELEMENTS) {
                     yield null;
                 }
                 float fill = 0f;
-                AttributeProto value = attribute(n, "value");
+                AttributeProto value = OnnxGraphReader.attribute(n, "value");
                 if (value != null && value.hasT()) {
                     var t = value.getT();
                     fill = t.getFloatDataCount() > 0 ? t.getFloatData(0) : t.getInt64DataCount() > 0 ? t.getInt64Data(0)
@@ -69,7 +69,7 @@ final class ConstantFolding {
                 yield new OnnxGraphReader.Const(v, new long[]{v.length});
             }
             case "Reshape" -> {
-                long[] shape = longs(in[1]);
+                long[] shape = OnnxGraphReader.longs(in[1]);
                 long known = 1;
                 int free = -1;
                 for (int i = 0; i < shape.length; i++) {
@@ -89,7 +89,7 @@ final class ConstantFolding {
             }
             case "Cast" -> in[0];
             case "Unsqueeze", "Squeeze" -> null; // ranks of shapes do not matter here
-            case "Transpose" -> transpose(in[0], ints(n, "perm"));
+            case "Transpose" -> transpose(in[0], OnnxGraphReader.ints(n, "perm"));
             case "Slice" -> slice(in);
             default -> null;
         };
@@ -117,9 +117,9 @@ final class ConstantFolding {
         if (d.length < 1 || d.length > 2 || in[1] == null || in[2] == null) {
             return null;
         }
-        long[] starts = longs(in[1]), ends = longs(in[2]);
-        long[] axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
-        long[] steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
+        long[] starts = OnnxGraphReader.longs(in[1]), ends = OnnxGraphReader.longs(in[2]);
+        long[] axes = in.length > 3 && in[3] != null ? OnnxGraphReader.longs(in[3]) : null;
+        long[] steps = in.length > 4 && in[4] != null ? OnnxGraphReader.longs(in[4]) : null;
         long[][] ranges = new long[d.length][];
         for (int a = 0; a < d.length; a++) {
             ranges[a] = new long[]{0, d[a], 1};
@@ -160,28 +160,5 @@ final class ConstantFolding {
         long s = range[0], e = range[1], step = range[2];
         long n = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
         return (int) Math.max(0, n);
-    }
-
-    private static long[] longs(OnnxGraphReader.Const c) {
-        long[] l = new long[c.values().length];
-        for (int i = 0; i < l.length; i++) {
-            float f = c.values()[i];
-            l[i] = f >= Long.MAX_VALUE ? Long.MAX_VALUE : f <= Long.MIN_VALUE ? Long.MIN_VALUE : (long) f;
-        }
-        return l;
-    }
-
-    private static AttributeProto attribute(NodeProto n, String name) {
-        for (AttributeProto a : n.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a;
-            }
-        }
-        return null;
-    }
-
-    private static long[] ints(NodeProto n, String name) {
-        AttributeProto a = attribute(n, name);
-        return a == null ? null : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
     }
 }

@@ -620,7 +620,8 @@ final class OnnxGraphReader {
         }
     }
 
-    private static long[] longs(Const c) {
+    /** A constant's values as integers (Java's conversion saturates, so INT64_MAX ends stay huge). */
+    static long[] longs(Const c) {
         long[] l = new long[c.values.length];
         for (int i = 0; i < l.length; i++) {
             l[i] = (long) c.values[i];
@@ -634,7 +635,7 @@ final class OnnxGraphReader {
         return s;
     }
 
-    private static AttributeProto attribute(NodeProto n, String name) {
+    static AttributeProto attribute(NodeProto n, String name) {
         for (AttributeProto a : n.getAttributeList()) {
             if (a.getName().equals(name)) {
                 return a;
@@ -643,7 +644,7 @@ final class OnnxGraphReader {
         return null;
     }
 
-    private static long[] ints(NodeProto n, String name) {
+    static long[] ints(NodeProto n, String name) {
         AttributeProto a = attribute(n, name);
         return a == null ? null : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
     }

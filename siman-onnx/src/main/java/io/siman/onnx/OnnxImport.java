@@ -307,22 +307,8 @@ public final class OnnxImport {
     }
 
     private static Map<String, String> header(ModelSpec spec, String dataset, Path file, int bitwiseLayers) {
-        Map<String, String> h = new LinkedHashMap<>();
-        h.put("format", "siman-model");
-        h.put("architecture", spec.architecture());
-        h.put("binarizer", spec.binarizer());
-        h.put("encoding", spec.encoding().id());
-        h.put("input", spec.inChannels() + "x" + spec.inHeight() + "x" + spec.inWidth());
-        h.put("classes", Integer.toString(spec.classes()));
-        List<String> names = switch (dataset) {
-            case "fashion-mnist" -> Datasets.FASHION_CLASSES;
-            case "mnist" -> Datasets.DIGITS;
-            default -> List.of();
-        };
-        h.put("class-names", names.size() == spec.classes() ? String.join("|", names) : "");
-        h.put("dataset", dataset);
-        h.put("preprocessing", io.siman.models.data.Inputs.describe(dataset));
-        h.put("bitwise-layers", Integer.toString(bitwiseLayers));
+        List<String> names = Datasets.classNames(dataset);
+        Map<String, String> h = ModelExport.header(spec, dataset, names.size() == spec.classes() ? String.join("|", names) : "", bitwiseLayers);
         h.put("source-onnx", file.getFileName().toString());
         h.put("created", Instant.now().toString());
         return h;

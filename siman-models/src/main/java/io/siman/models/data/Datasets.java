@@ -47,6 +47,17 @@ public final class Datasets {
         };
     }
 
+    /** A dataset's class names where they are fixed (not ImageNet's, which come from its folders): empty if not. */
+    public static List<String> classNames(String name) {
+        requireKnown(name);
+        return switch (name) {
+            case "fashion-mnist" -> FASHION_CLASSES;
+            case "mnist" -> DIGITS;
+            case "cifar10" -> CifarFiles.CLASSES;
+            default -> List.of();
+        };
+    }
+
     public static int classes(String name) {
         requireKnown(name);
         return name.equals("imagenet") ? 1000 : 10;
@@ -68,7 +79,7 @@ public final class Datasets {
                 String prefix = split == Split.TRAIN ? "train" : "t10k";
                 Preprocessing prep = name.equals("mnist") ? Preprocessing.MNIST : Preprocessing.FASHION_MNIST;
                 yield IdxFiles.load(tag, idx(dir, prefix + "-images-idx3-ubyte", name), idx(dir, prefix + "-labels-idx1-ubyte", name),
-                        name.equals("mnist") ? DIGITS : FASHION_CLASSES, prep);
+                        classNames(name), prep);
             }
             case "cifar10" -> {
                 Path d = Files.isDirectory(dir.resolve("cifar-10-batches-bin")) ? dir.resolve("cifar-10-batches-bin") : dir;

@@ -83,18 +83,7 @@ public final class ModelExport {
                     floats.put(b.getKey(), entry(backend, b.getValue()));
                 }
             }
-            ModelSpec spec = net.spec();
-            Map<String, String> h = new LinkedHashMap<>();
-            h.put("format", "siman-model");
-            h.put("architecture", spec.architecture());
-            h.put("binarizer", spec.binarizer());
-            h.put("encoding", spec.encoding().id());
-            h.put("input", spec.inChannels() + "x" + spec.inHeight() + "x" + spec.inWidth());
-            h.put("classes", Integer.toString(spec.classes()));
-            h.put("class-names", ckpt.state().getOrDefault("class-names", ""));
-            h.put("dataset", config.dataset());
-            h.put("preprocessing", io.siman.models.data.Inputs.describe(config.dataset()));
-            h.put("bitwise-layers", Integer.toString(layers));
+            Map<String, String> h = header(net.spec(), config.dataset(), ckpt.state().getOrDefault("class-names", ""), layers);
             h.put("source-checkpoint", checkpoint.getFileName().toString());
             h.put("source-checkpoint-sha256", ckpt.sha256());
             h.put("source-epoch", ckpt.state().getOrDefault("epoch", ""));
@@ -110,6 +99,26 @@ public final class ModelExport {
             }
             return new Result(out, fileBytes, floatValues * 4, binarizedValues * 4, bitBytes, layers);
         }
+    }
+
+    /**
+     * The model file's header of a network: what {@link #spec} and the predictors read (architecture, binarizer,
+     * encoding, input, classes, class names joined by {@code |}, dataset and its preprocessing, binarized layers);
+     * the caller adds where the model came from and {@code created}.
+     */
+    public static Map<String, String> header(ModelSpec spec, String dataset, String classNames, int bitwiseLayers) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("format", "siman-model");
+        h.put("architecture", spec.architecture());
+        h.put("binarizer", spec.binarizer());
+        h.put("encoding", spec.encoding().id());
+        h.put("input", spec.inChannels() + "x" + spec.inHeight() + "x" + spec.inWidth());
+        h.put("classes", Integer.toString(spec.classes()));
+        h.put("class-names", classNames);
+        h.put("dataset", dataset);
+        h.put("preprocessing", io.siman.models.data.Inputs.describe(dataset));
+        h.put("bitwise-layers", Integer.toString(bitwiseLayers));
+        return h;
     }
 
     /**

@@ -151,7 +151,7 @@ public final class PyTorchImport {
             state.put("epoch", epoch instanceof Long e ? Long.toString(e - 1) : "imported");
             state.put("input", input[0] + "x" + input[1] + "x" + input[2]);
             state.put("classes", Integer.toString(classes));
-            List<String> names = classNames(dataset);
+            List<String> names = Datasets.classNames(dataset);
             if (names.size() == classes) {
                 state.put("class-names", String.join("|", names));
             }
@@ -160,14 +160,6 @@ public final class PyTorchImport {
             List<String> notes = percents.size() > 1 ? List.of("layers were clipped at different percentiles: " + percents) : List.of();
             return new Result(ckpt, arch, channels, classes, tensors.size(), binarized, notes);
         }
-    }
-
-    private static List<String> classNames(String dataset) {
-        return switch (dataset) {
-            case "fashion-mnist" -> Datasets.FASHION_CLASSES;
-            case "mnist" -> Datasets.DIGITS;
-            default -> List.of();
-        };
     }
 
     /** {@code their.B} ([Co, 1, n], 0 or 1) as the frozen effective weights of the encoding, shaped as the weights. */
