@@ -78,8 +78,7 @@ public final class OnnxImport {
         }
         Mismatch best = null;
         for (String arch : candidates) {
-            String dataset = options.dataset() != null ? options.dataset() : arch.endsWith("-imagenet") ? "imagenet"
-                    : channels == 1 ? "fashion-mnist" : "cifar10";
+            String dataset = options.dataset() != null ? options.dataset() : Datasets.defaultFor(arch, channels);
             Datasets.requireKnown(dataset);
             int size = read.inputSize() > 0 ? read.inputSize() : Datasets.inputShape(dataset)[1];
             ModelSpec spec;
@@ -307,8 +306,7 @@ public final class OnnxImport {
     }
 
     private static Map<String, String> header(ModelSpec spec, String dataset, Path file, int bitwiseLayers) {
-        List<String> names = Datasets.classNames(dataset);
-        Map<String, String> h = ModelExport.header(spec, dataset, names.size() == spec.classes() ? String.join("|", names) : "", bitwiseLayers);
+        Map<String, String> h = ModelExport.header(spec, dataset, Datasets.classNamesText(dataset, spec.classes()), bitwiseLayers);
         h.put("source-onnx", file.getFileName().toString());
         h.put("created", Instant.now().toString());
         return h;

@@ -58,6 +58,20 @@ public final class Datasets {
         };
     }
 
+    /** The class names of a dataset joined by {@code |}, where it names exactly {@code classes} of them; else empty. */
+    public static String classNamesText(String name, int classes) {
+        List<String> names = classNames(name);
+        return names.size() == classes ? String.join("|", names) : "";
+    }
+
+    /**
+     * The dataset a network brought in from elsewhere is for, when not given: ImageNet for the ImageNet architectures,
+     * else Fashion-MNIST for one input channel and CIFAR-10 for three.
+     */
+    public static String defaultFor(String architecture, int inputChannels) {
+        return architecture.endsWith("-imagenet") ? "imagenet" : inputChannels == 1 ? "fashion-mnist" : "cifar10";
+    }
+
     public static int classes(String name) {
         requireKnown(name);
         return name.equals("imagenet") ? 1000 : 10;

@@ -79,7 +79,7 @@ public final class PyTorchImport {
         TorchFile.Tensor stem = require(file, sd, stemName, "[out, in, k, k]", 4);
         TorchFile.Tensor head = require(file, sd, headName, "[classes, features]", 2);
         int channels = stem.size()[1], classes = head.size()[0];
-        String dataset = o.dataset() != null ? o.dataset() : arch.endsWith("-imagenet") ? "imagenet" : channels == 1 ? "fashion-mnist" : "cifar10";
+        String dataset = o.dataset() != null ? o.dataset() : Datasets.defaultFor(arch, channels);
         int[] shape = Datasets.inputShape(dataset);
         int[] input = {channels, shape[1], shape[2]};
         TrainingConfig config = TrainingConfig.builder().model(arch).dataset(dataset).binarizer(o.binarizer())
@@ -93,24 +93,16 @@ public final class PyTorchImport {
             for (Parameter p : net.parameters()) {
                 String theirs = authorsName(arch, p.name());
                 Shape want = p.value().shape();
-                TorchFile.Tensor t = sd.get(theirs);
-                boolean scale = p.role() == Parameter.Role.BINARIZED_SCALE;
-                if (t == null) {
-                    throw new InvalidDataException(file + ": lacks tensor '" + theirs + "' of shape "
-                            + dims(scale ? new int[]{want.dims()[0], 1, 1} : want.dims()) + " (" + arch + ")");
-                }
-                boolean fits = Arrays.equals(t.size(), want.dims())
-                        || scale && Arrays.equals(t.size(), new int[]{want.dims()[0], 1, 1});
-                if (!fits) {
-                    throw new InvalidDataException(file + ": tensor '" + theirs + "' has shape " + dims(t.size()) + ", " + arch
-                            + " needs " + dims(scale ? new int[]{want.dims()[0], 1, 1} : want.dims()));
-                }
+                // their alpha is [Co, 1, 1], ours [Co] (accepted too)
+                TorchFile.Tensor t = p.role() == Parameter.Role.BINARIZED_SCALE
+                        ? required(file, sd, theirs, new int[]{want.dims()[0], 1, 1}, arch, want.dims())
+                        : required(file, sd, theirs, want.dims(), arch);
                 tensors.put(p.name(), new Checkpoint.StoredTensor(want.dims(), finite(file, theirs, torch.floats(theirs, t))));
                 used.add(theirs);
                 if (p.role() == Parameter.Role.BINARIZED_WEIGHT) {
                     String layer = p.name().substring(0, p.name().length() - ".weight".length());
                     String their = theirs.substring(0, theirs.length() - ".weight".length());
-                    tensors.put(layer + ".frozen", new Checkpoint.StoredTensor(want.dims(), bits(torch, sd, their, want, o.encoding())));
+                    tensors.put(layer + ".frozen", new Checkpoint.StoredTensor(want.dims(), bits(torch, sd, their, want, o.encoding(), arch)));
                     used.add(their + ".B");
                     TorchFile.Tensor percent = sd.get(their + ".percent");
                     if (percent != null && percent.numel() == 1) {
@@ -122,15 +114,8 @@ public final class PyTorchImport {
             }
             for (Map.Entry<String, Tensor> b : net.buffers().entrySet()) {
                 String theirs = authorsName(arch, b.getKey());
-                TorchFile.Tensor t = sd.get(theirs);
                 int[] want = b.getValue().shape().dims();
-                if (t == null) {
-                    throw new InvalidDataException(file + ": lacks tensor '" + theirs + "' of shape " + dims(want) + " (" + arch + ")");
-                }
-                if (!Arrays.equals(t.size(), want)) {
-                    throw new InvalidDataException(file + ": tensor '" + theirs + "' has shape " + dims(t.size()) + ", " + arch
-                            + " needs " + dims(want));
-                }
+                TorchFile.Tensor t = required(file, sd, theirs, want, arch);
                 tensors.put(b.getKey(), new Checkpoint.StoredTensor(want, finite(file, theirs, torch.floats(theirs, t))));
                 used.add(theirs);
             }
@@ -149,11 +134,11 @@ public final class PyTorchImport {
             Map<String, String> state = new LinkedHashMap<>();
             Object epoch = torch.entry("epoch");
             state.put("epoch", epoch instanceof Long e ? Long.toString(e - 1) : "imported");
-            state.put("input", input[0] + "x" + input[1] + "x" + input[2]);
+            state.put("input", Models.formatInput(input));
             state.put("classes", Integer.toString(classes));
-            List<String> names = Datasets.classNames(dataset);
-            if (names.size() == classes) {
-                state.put("class-names", String.join("|", names));
+            String names = Datasets.classNamesText(dataset, classes);
+            if (!names.isEmpty()) {
+                state.put("class-names", names);
             }
             Checkpoint ckpt = new Checkpoint(config.toMap(), run, state, tensors);
             Models.restore(backend, net, null, ckpt, file); // every tensor lands in the network it will be read into
@@ -163,17 +148,9 @@ public final class PyTorchImport {
     }
 
     /** {@code their.B} ([Co, 1, n], 0 or 1) as the frozen effective weights of the encoding, shaped as the weights. */
-    private static float[] bits(TorchFile torch, Map<String, TorchFile.Tensor> sd, String their, Shape weights, Encoding encoding) {
-        int co = weights.dims()[0], n = weights.rowLength();
-        TorchFile.Tensor b = sd.get(their + ".B");
-        int[] want = {co, 1, n};
-        if (b == null) {
-            throw new InvalidDataException(torch.path() + ": lacks tensor '" + their + ".B' of shape " + dims(want)
-                    + " (the bits the authors' evaluation uses)");
-        }
-        if (!Arrays.equals(b.size(), want)) {
-            throw new InvalidDataException(torch.path() + ": tensor '" + their + ".B' has shape " + dims(b.size()) + ", needs " + dims(want));
-        }
+    private static float[] bits(TorchFile torch, Map<String, TorchFile.Tensor> sd, String their, Shape weights, Encoding encoding,
+                                String arch) {
+        TorchFile.Tensor b = required(torch.path(), sd, their + ".B", new int[]{weights.dims()[0], 1, weights.rowLength()}, arch);
         float[] v = torch.floats(their + ".B", b);
         float low = encoding == Encoding.PM1 ? -1f : 0f;
         for (int i = 0; i < v.length; i++) {
@@ -183,6 +160,19 @@ public final class PyTorchImport {
             v[i] = v[i] == 1f ? 1f : low;
         }
         return v;
+    }
+
+    /** {@code sd[name]}, which must have {@code shape} (or {@code alternative}): else a one-line error naming it and the shape. */
+    private static TorchFile.Tensor required(Path file, Map<String, TorchFile.Tensor> sd, String name, int[] shape, String arch,
+                                             int[]... alternative) {
+        TorchFile.Tensor t = sd.get(name);
+        if (t == null) {
+            throw new InvalidDataException(file + ": lacks tensor '" + name + "' of shape " + dims(shape) + " (" + arch + ")");
+        }
+        if (!Arrays.equals(t.size(), shape) && (alternative.length == 0 || !Arrays.equals(t.size(), alternative[0]))) {
+            throw new InvalidDataException(file + ": tensor '" + name + "' has shape " + dims(t.size()) + ", " + arch + " needs " + dims(shape));
+        }
+        return t;
     }
 
     private static float[] finite(Path file, String name, float[] v) {

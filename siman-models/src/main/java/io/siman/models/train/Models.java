@@ -111,7 +111,8 @@ public final class Models {
         }
     }
 
-    static String formatInput(int[] input) {
+    /** An input shape {@code [C, H, W]} as checkpoints store it, {@code CxHxW}. */
+    public static String formatInput(int[] input) {
         return input[0] + "x" + input[1] + "x" + input[2];
     }
 
