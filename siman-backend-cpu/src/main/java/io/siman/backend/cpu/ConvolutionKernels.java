@@ -16,7 +16,8 @@ import static io.siman.api.KernelShapes.plane;
  * bits (docs/kernels.md, "The same bits on every path"): the forward pass chains each output's fused multiply-adds
  * over (channel, ky, kx), by im2col and the matrix product or by {@link VectorConv}'s direct loops; a stride-1 input
  * gradient is that forward convolution of the framed output gradient with the turned weights; the weight gradient
- * chains each weight over (sample, position) in one matrix product ({@link #weightGradientByRows}).
+ * chains each weight over (sample, position): in one matrix product on the plain path ({@link #weightGradientByRows}),
+ * with output channels in vector lanes on the vector path ({@link VectorConv#weightGradient}).
  */
 final class ConvolutionKernels extends CpuKernelFamily {
     /** The matrix product of this path. */
@@ -221,6 +222,10 @@ final class ConvolutionKernels extends CpuKernelFamily {
 
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         KernelShapes.convolution("conv2dBackwardWeights", g, x, dw, dy);
+        if (direct != null && VectorConv.handles(g)) {
+            direct.weightGradient(g, f(x), null, f(dy), f(dw), par);
+            return;
+        }
         weightGradientByRows(g, f(x), f(dy), f(dw));
     }
 
@@ -265,6 +270,10 @@ final class ConvolutionKernels extends CpuKernelFamily {
         KernelShapes.convolution("binaryConv2dBackwardWeights", g, x, dw, dy);
         expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
         float[] xa = f(x), th = f(threshold), dya = f(dy), dwa = f(dw);
+        if (direct != null && VectorConv.handles(g)) {
+            direct.weightGradient(g, xa, th, dya, dwa, par);
+            return;
+        }
         // the definition: the float gradient of the signs
         int per = g.inChannels() * g.inHeight() * g.inWidth();
         float[] signs = callerScratch(1, per * g.batch());

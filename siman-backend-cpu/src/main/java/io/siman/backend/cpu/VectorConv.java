@@ -2,6 +2,7 @@ package io.siman.backend.cpu;
 
 import io.siman.api.ConvGeometry;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A register tile of 8 output channels by 2 vectors of positions; per input channel and tap, 2 loads, 8 broadcast
  * weights and 16 fused multiply-adds. Each output is summed over (channel, ky, kx) in that order by one task: the
  * order of im2col and the matrix product on the plain path, so both give the same bits (docs/kernels.md, "The same
- * bits on every path"). The gradients are computed by {@link ConvolutionKernels} on every path: the input gradient of
- * a stride-1 convolution as this forward convolution, the weight gradient by one matrix product.
+ * bits on every path"). The input gradient of a stride-1 convolution is this forward convolution of the framed output
+ * gradient ({@link ConvolutionKernels}); the weight gradient ({@link #weightGradient}) chains each weight over (sample,
+ * position), as the plain path's matrix product does.
  */
 final class VectorConv {
     private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
@@ -236,5 +238,210 @@ final class VectorConv {
         a61.intoArray(grid, 6 * qv + q0 + LANES);
         a70.intoArray(grid, 7 * qv + q0);
         a71.intoArray(grid, 7 * qv + q0 + LANES);
+    }
+
+    // ---------------------------------------------------------------- weight gradient
+
+    /** Taps (weights of one output channel) per register tile of the weight gradient. */
+    private static final int TAP_TILE = 6;
+    /** Output positions per block: a block's output gradients stay in L1 while every tap tile of the task reads them. */
+    private static final int POSITION_BLOCK = 128;
+    /** Floats of frames and transposed output gradients per chunk of samples (16 MiB). */
+    private static final long GRADIENT_CHUNK_FLOATS = 1L << 22;
+
+    /**
+     * {@code dw[o, r] += dy[n, o, y, x] * input[n, tap r of (y, x)]} over samples {@code n}, then output positions
+     * {@code (y, x)} in row-major order: one chain of fused multiply-adds per weight, starting from zero, with the
+     * zeros of padded taps included, which is the chain of the plain path's matrix product over im2col rows
+     * ({@code ConvolutionKernels.weightGradientByRows}); so both paths give the same bits.
+     *
+     * <p>Output channels sit in the lanes: the output gradient is transposed to {@code [n][position][channel]} and
+     * each input value is broadcast against it, so there is no im2col matrix and no transpose of one. A register
+     * tile holds 6 taps by 2 vectors of channels (1 vector where the layer has no more channels than lanes); threads
+     * split the taps, so each weight is summed by one thread in one order whatever the thread count.
+     *
+     * @param threshold null for a float input; otherwise the input is its signs, {@code +1} where
+     *                  {@code x >= threshold[n]} and {@code -1} elsewhere (the binary convolution's weight gradient)
+     */
+    void weightGradient(ConvGeometry g, float[] x, float[] threshold, float[] dy, float[] dw, Parallel par) {
+        Frame f = Frame.of(g, 1);
+        int ci = g.inChannels(), co = g.outChannels(), k = ci * g.kernelH() * g.kernelW(), batch = g.batch();
+        int wo = g.outWidth(), ho = g.outHeight(), p = ho * wo, image = ci * f.channel(), plane = g.inHeight() * g.inWidth();
+        int vectors = co > LANES ? 2 : 1, group = vectors * LANES, groups = (co + group - 1) / group, coPad = groups * group;
+        int chunk = (int) Math.max(1, Math.min(batch, GRADIENT_CHUNK_FLOATS / ((long) image + (long) p * coPad)));
+        float[] xp = scratch(0, chunk * image), dyT = scratch(1, chunk * p * coPad), acc = scratch(2, k * coPad);
+        java.util.Arrays.fill(acc, 0, k * coPad, 0f);
+        int[] shift = shifts(g, f);
+        int tiles = (k + TAP_TILE - 1) / TAP_TILE, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
+        for (int n0 = 0; n0 < batch; n0 += chunk) {
+            int first = n0, samples = Math.min(chunk, batch - n0);
+            par.forRange(samples, (long) image + (long) p * co, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int n = first + i;
+                    if (threshold == null) {
+                        frame(g, f, x, n, n + 1, xp, i * image);
+                    } else {
+                        float[] signs = scratch(3, ci * plane);
+                        signs(x, n * ci * plane, ci * plane, threshold[n], signs);
+                        frame(g, f, signs, 0, 1, xp, i * image);
+                    }
+                    int rows = i * p * coPad;
+                    if (coPad > co) {
+                        java.util.Arrays.fill(dyT, rows, rows + p * coPad, 0f);
+                    }
+                    // in blocks of 8 positions: reads along each channel's row, the block's 8 rows of dyT stay in L1
+                    // (channel by channel over whole rows, or position by position, both thrashed it)
+                    for (int q0 = 0, src = n * co * p; q0 < p; q0 += 8) {
+                        int q1 = Math.min(p, q0 + 8);
+                        for (int o = 0; o < co; o++) {
+                            for (int q = q0, row = src + o * p; q < q1; q++) {
+                                dyT[rows + q * coPad + o] = dy[row + q];
+                            }
+                        }
+                    }
+                }
+            });
+            // one run of tiles per thread: each thread streams the chunk's frames and gradients once, and every block
+            // of them serves all its tiles from L1 (with several runs per thread, each would stream them again)
+            par.forThreadBlocks(tiles, (long) samples * p * TAP_TILE * coPad, (from, to) -> {
+                for (int i = 0; i < samples; i++) {
+                    for (int y0 = 0; y0 < ho; y0 += rowsPerBlock) {
+                        int y1 = Math.min(ho, y0 + rowsPerBlock);
+                        for (int t = from; t < to; t++) {
+                            int r0 = t * TAP_TILE, valid = Math.min(TAP_TILE, k - r0);
+                            for (int grp = 0; grp < groups; grp++) {
+                                int dyAt = i * p * coPad + grp * group, accAt = r0 * coPad + grp * group;
+                                if (vectors == 2) {
+                                    gradientTile6x2(xp, i * image, shift, r0, valid, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
+                                } else {
+                                    gradientTile6x1(xp, i * image, shift, r0, valid, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        for (int o = 0; o < co; o++) {
+            for (int r = 0; r < k; r++) {
+                dw[o * k + r] = acc[r * coPad + o];
+            }
+        }
+    }
+
+    /** {@code signs[j] = +1} where {@code x[at + j] >= t}, else {@code -1}: without branches, which random signs mispredict. */
+    private static void signs(float[] x, int at, int length, float t, float[] signs) {
+        FloatVector plus = FloatVector.broadcast(SPECIES, 1f), minus = FloatVector.broadcast(SPECIES, -1f);
+        int j = 0;
+        for (int bound = SPECIES.loopBound(length); j < bound; j += LANES) {
+            minus.blend(plus, FloatVector.fromArray(SPECIES, x, at + j).compare(VectorOperators.GE, t)).intoArray(signs, j);
+        }
+        for (; j < length; j++) {
+            signs[j] = x[at + j] >= t ? 1f : -1f;
+        }
+    }
+
+    /**
+     * Taps {@code r0 ..} ({@code valid} of them; a short tile repeats its last tap and stores it once) by 2 vectors
+     * of output channels, over output rows {@code [y0, y1)} of one sample: the sums continue from {@code acc}.
+     */
+    private static void gradientTile6x2(float[] xp, int img, int[] shift, int r0, int valid, float[] dyT, int dyAt, int coPad,
+                                        int y0, int y1, int wo, int wp, float[] acc, int accAt) {
+        int last = valid - 1;
+        int s0 = img + shift[r0], s1 = img + shift[r0 + Math.min(1, last)], s2 = img + shift[r0 + Math.min(2, last)];
+        int s3 = img + shift[r0 + Math.min(3, last)], s4 = img + shift[r0 + Math.min(4, last)], s5 = img + shift[r0 + Math.min(5, last)];
+        int c0 = accAt, c1 = accAt + Math.min(1, last) * coPad, c2 = accAt + Math.min(2, last) * coPad;
+        int c3 = accAt + Math.min(3, last) * coPad, c4 = accAt + Math.min(4, last) * coPad, c5 = accAt + Math.min(5, last) * coPad;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, acc, c0), a01 = FloatVector.fromArray(SPECIES, acc, c0 + LANES);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, acc, c1), a11 = FloatVector.fromArray(SPECIES, acc, c1 + LANES);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, acc, c2), a21 = FloatVector.fromArray(SPECIES, acc, c2 + LANES);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, acc, c3), a31 = FloatVector.fromArray(SPECIES, acc, c3 + LANES);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, acc, c4), a41 = FloatVector.fromArray(SPECIES, acc, c4 + LANES);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, acc, c5), a51 = FloatVector.fromArray(SPECIES, acc, c5 + LANES);
+        for (int y = y0; y < y1; y++) {
+            for (int xx = 0, q = y * wp, d = dyAt + y * wo * coPad; xx < wo; xx++, q++, d += coPad) {
+                FloatVector d0 = FloatVector.fromArray(SPECIES, dyT, d), d1 = FloatVector.fromArray(SPECIES, dyT, d + LANES);
+                FloatVector v = FloatVector.broadcast(SPECIES, xp[s0 + q]);
+                a00 = d0.fma(v, a00);
+                a01 = d1.fma(v, a01);
+                v = FloatVector.broadcast(SPECIES, xp[s1 + q]);
+                a10 = d0.fma(v, a10);
+                a11 = d1.fma(v, a11);
+                v = FloatVector.broadcast(SPECIES, xp[s2 + q]);
+                a20 = d0.fma(v, a20);
+                a21 = d1.fma(v, a21);
+                v = FloatVector.broadcast(SPECIES, xp[s3 + q]);
+                a30 = d0.fma(v, a30);
+                a31 = d1.fma(v, a31);
+                v = FloatVector.broadcast(SPECIES, xp[s4 + q]);
+                a40 = d0.fma(v, a40);
+                a41 = d1.fma(v, a41);
+                v = FloatVector.broadcast(SPECIES, xp[s5 + q]);
+                a50 = d0.fma(v, a50);
+                a51 = d1.fma(v, a51);
+            }
+        }
+        a00.intoArray(acc, c0);
+        a01.intoArray(acc, c0 + LANES);
+        if (valid > 1) {
+            a10.intoArray(acc, c1);
+            a11.intoArray(acc, c1 + LANES);
+        }
+        if (valid > 2) {
+            a20.intoArray(acc, c2);
+            a21.intoArray(acc, c2 + LANES);
+        }
+        if (valid > 3) {
+            a30.intoArray(acc, c3);
+            a31.intoArray(acc, c3 + LANES);
+        }
+        if (valid > 4) {
+            a40.intoArray(acc, c4);
+            a41.intoArray(acc, c4 + LANES);
+        }
+        if (valid > 5) {
+            a50.intoArray(acc, c5);
+            a51.intoArray(acc, c5 + LANES);
+        }
+    }
+
+    /** As {@link #gradientTile6x2}, for layers with no more output channels than lanes: one vector of channels. */
+    private static void gradientTile6x1(float[] xp, int img, int[] shift, int r0, int valid, float[] dyT, int dyAt, int coPad,
+                                        int y0, int y1, int wo, int wp, float[] acc, int accAt) {
+        int last = valid - 1;
+        int s0 = img + shift[r0], s1 = img + shift[r0 + Math.min(1, last)], s2 = img + shift[r0 + Math.min(2, last)];
+        int s3 = img + shift[r0 + Math.min(3, last)], s4 = img + shift[r0 + Math.min(4, last)], s5 = img + shift[r0 + Math.min(5, last)];
+        int c0 = accAt, c1 = accAt + Math.min(1, last) * coPad, c2 = accAt + Math.min(2, last) * coPad;
+        int c3 = accAt + Math.min(3, last) * coPad, c4 = accAt + Math.min(4, last) * coPad, c5 = accAt + Math.min(5, last) * coPad;
+        FloatVector a0 = FloatVector.fromArray(SPECIES, acc, c0), a1 = FloatVector.fromArray(SPECIES, acc, c1);
+        FloatVector a2 = FloatVector.fromArray(SPECIES, acc, c2), a3 = FloatVector.fromArray(SPECIES, acc, c3);
+        FloatVector a4 = FloatVector.fromArray(SPECIES, acc, c4), a5 = FloatVector.fromArray(SPECIES, acc, c5);
+        for (int y = y0; y < y1; y++) {
+            for (int xx = 0, q = y * wp, d = dyAt + y * wo * coPad; xx < wo; xx++, q++, d += coPad) {
+                FloatVector d0 = FloatVector.fromArray(SPECIES, dyT, d);
+                a0 = d0.fma(FloatVector.broadcast(SPECIES, xp[s0 + q]), a0);
+                a1 = d0.fma(FloatVector.broadcast(SPECIES, xp[s1 + q]), a1);
+                a2 = d0.fma(FloatVector.broadcast(SPECIES, xp[s2 + q]), a2);
+                a3 = d0.fma(FloatVector.broadcast(SPECIES, xp[s3 + q]), a3);
+                a4 = d0.fma(FloatVector.broadcast(SPECIES, xp[s4 + q]), a4);
+                a5 = d0.fma(FloatVector.broadcast(SPECIES, xp[s5 + q]), a5);
+            }
+        }
+        a0.intoArray(acc, c0);
+        if (valid > 1) {
+            a1.intoArray(acc, c1);
+        }
+        if (valid > 2) {
+            a2.intoArray(acc, c2);
+        }
+        if (valid > 3) {
+            a3.intoArray(acc, c3);
+        }
+        if (valid > 4) {
+            a4.intoArray(acc, c4);
+        }
+        if (valid > 5) {
+            a5.intoArray(acc, c5);
+        }
     }
 }
