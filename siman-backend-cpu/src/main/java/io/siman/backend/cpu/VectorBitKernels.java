@@ -556,11 +556,11 @@ final class VectorBitKernels extends BitKernels {
                         int o = o0 + c, out = (n * co + o) * positions + q0;
                         float s = scale == null ? 1f : scale[o], b = bias == null ? 0f : bias[o];
                         if (q0 < whole) {
-                            finish(counts, c * step / 2, step, grid.base, o * qv + q0, s, b, y, out,
+                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, y, out,
                                     epilogue == null ? null : epilogue.residual(), epilogue == null ? 0f : epilogue.slope()[o]);
                         } else {
                             // the last, partial tile of a size that is not a multiple of the tile
-                            finish(counts, c * step / 2, step, grid.base, o * qv + q0, s, b, tail, 0, null, 0f);
+                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, tail, 0, null, 0f);
                             System.arraycopy(tail, 0, y, out, positions - q0);
                             for (int i = out; epilogue != null && i < out + positions - q0; i++) {
                                 y[i] = epilogue.apply(y[i], i, o);
@@ -574,7 +574,7 @@ final class VectorBitKernels extends BitKernels {
 
     /**
      * XOR counts of 4 vectors of positions at {@code x0} for 4 channels (weights at {@code w0}, {@code w0 + w1}, ...):
-     * {@code counts[channel * 2 * LANES ..]}, vectors paired; per weight word 4 loads and 4 broadcasts for 16
+     * {@code counts[(channel * 4 + vector) * LANES ..]}; per weight word 4 loads and 4 broadcasts for 16
      * XOR-popcount-adds. The 16 accumulators and 5 operands fit AVX-512's 32 registers.
      */
     private static void gridTile4x4(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts) {
@@ -605,18 +605,26 @@ final class VectorBitKernels extends BitKernels {
             a32 = a32.add(x2v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a33 = a33.add(x3v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.or(a01.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 0);
-        a02.or(a03.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, LANES);
-        a10.or(a11.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 2 * LANES);
-        a12.or(a13.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 3 * LANES);
-        a20.or(a21.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 4 * LANES);
-        a22.or(a23.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 5 * LANES);
-        a30.or(a31.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 6 * LANES);
-        a32.or(a33.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 7 * LANES);
+        a00.intoArray(counts, 0);
+        a01.intoArray(counts, LANES);
+        a02.intoArray(counts, 2 * LANES);
+        a03.intoArray(counts, 3 * LANES);
+        a10.intoArray(counts, 4 * LANES);
+        a11.intoArray(counts, 5 * LANES);
+        a12.intoArray(counts, 6 * LANES);
+        a13.intoArray(counts, 7 * LANES);
+        a20.intoArray(counts, 8 * LANES);
+        a21.intoArray(counts, 9 * LANES);
+        a22.intoArray(counts, 10 * LANES);
+        a23.intoArray(counts, 11 * LANES);
+        a30.intoArray(counts, 12 * LANES);
+        a31.intoArray(counts, 13 * LANES);
+        a32.intoArray(counts, 14 * LANES);
+        a33.intoArray(counts, 15 * LANES);
     }
 
     /**
-     * As {@link #gridTile4x4}, for 2 vectors of positions and 8 channels: {@code counts[channel * LANES ..]}, paired;
+     * As {@link #gridTile4x4}, for 2 vectors of positions and 8 channels: {@code counts[(channel * 2 + vector) * LANES ..]};
      * 2 loads and 8 broadcasts per weight word (on planes as small as 4x4 the 4-vector tile is half empty).
      */
     private static void gridTile8x2(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3,
@@ -651,14 +659,22 @@ final class VectorBitKernels extends BitKernels {
             a70 = a70.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a71 = a71.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.or(a01.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 0);
-        a10.or(a11.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, LANES);
-        a20.or(a21.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 2 * LANES);
-        a30.or(a31.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 3 * LANES);
-        a40.or(a41.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 4 * LANES);
-        a50.or(a51.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 5 * LANES);
-        a60.or(a61.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 6 * LANES);
-        a70.or(a71.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 7 * LANES);
+        a00.intoArray(counts, 0);
+        a01.intoArray(counts, LANES);
+        a10.intoArray(counts, 2 * LANES);
+        a11.intoArray(counts, 3 * LANES);
+        a20.intoArray(counts, 4 * LANES);
+        a21.intoArray(counts, 5 * LANES);
+        a30.intoArray(counts, 6 * LANES);
+        a31.intoArray(counts, 7 * LANES);
+        a40.intoArray(counts, 8 * LANES);
+        a41.intoArray(counts, 9 * LANES);
+        a50.intoArray(counts, 10 * LANES);
+        a51.intoArray(counts, 11 * LANES);
+        a60.intoArray(counts, 12 * LANES);
+        a61.intoArray(counts, 13 * LANES);
+        a70.intoArray(counts, 14 * LANES);
+        a71.intoArray(counts, 15 * LANES);
     }
 
     /**
@@ -682,10 +698,14 @@ final class VectorBitKernels extends BitKernels {
             a12 = a12.add(x2v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a13 = a13.add(x3v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.or(a01.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 0);
-        a02.or(a03.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, LANES);
-        a10.or(a11.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 2 * LANES);
-        a12.or(a13.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 3 * LANES);
+        a00.intoArray(counts, 0);
+        a01.intoArray(counts, LANES);
+        a02.intoArray(counts, 2 * LANES);
+        a03.intoArray(counts, 3 * LANES);
+        a10.intoArray(counts, 4 * LANES);
+        a11.intoArray(counts, 5 * LANES);
+        a12.intoArray(counts, 6 * LANES);
+        a13.intoArray(counts, 7 * LANES);
     }
 
     /** As {@link #gridTile2x4}, for 4 channels and 2 vectors of positions (small planes). */
@@ -707,35 +727,30 @@ final class VectorBitKernels extends BitKernels {
             a30 = a30.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a31 = a31.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.or(a01.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 0);
-        a10.or(a11.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, LANES);
-        a20.or(a21.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 2 * LANES);
-        a30.or(a31.lanewise(VectorOperators.LSHL, 32)).intoArray(counts, 3 * LANES);
+        a00.intoArray(counts, 0);
+        a01.intoArray(counts, LANES);
+        a10.intoArray(counts, 2 * LANES);
+        a11.intoArray(counts, 3 * LANES);
+        a20.intoArray(counts, 4 * LANES);
+        a21.intoArray(counts, 5 * LANES);
+        a30.intoArray(counts, 6 * LANES);
+        a31.intoArray(counts, 7 * LANES);
     }
 
-    /*
-     * The grid tiles store their counts in pairs of vectors: lane i of a pair holds lo[i] in its low and hi[i] in its
-     * high 32 bits (written out in each tile: a helper taking vectors is not always inlined into a tile that large, and
-     * then boxes them). Counts stay far below 2^32, so the epilogue converts 2 x LANES counts with one int-to-float
-     * conversion at full vector width; AVX2 has no long-to-float one.
-     */
-
-    /** Int lanes {@code lo0, hi0, lo1, hi1, ...} of a pair of count vectors back in position order {@code lo0, lo1, ..., hi0, hi1, ...}. */
-    private static final VectorShuffle<Float> UNPAIR = VectorShuffle.fromOp(FLOATS32, i -> i < LANES ? 2 * i : 2 * (i - LANES) + 1);
-
     /**
-     * One channel's counts of a tile (paired, {@code length / 2} longs from {@code at}) into outputs:
-     * {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma, then the fused block's residual add and
-     * PReLU where {@code residual} is not null.
+     * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma,
+     * then the fused block's residual add and PReLU where {@code residual} is not null.
      */
     private static void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
                                float[] residual, float slope) {
-        for (int v = 0; v < length; v += 2 * LANES) {
-            FloatVector count = ((FloatVector) LongVector.fromArray(LONGS, counts, at + v / 2).reinterpretAsInts()
-                    .convert(VectorOperators.I2F, 0)).rearrange(UNPAIR);
-            FloatVector r = count.mul(-2f).add(FloatVector.fromArray(FLOATS32, base, baseAt + v)).fma(scale, bias);
+        for (int v = 0; v < length; v += LANES) {
+            LongVector c = LongVector.fromArray(LONGS, counts, at + v);
+            FloatVector count = HARDWARE_LONG_TO_FLOAT ? (FloatVector) c.convertShape(VectorOperators.L2F, FLOATS, 0)
+                    : (FloatVector) c.lanewise(VectorOperators.ADD, MAGIC_BITS).reinterpretAsDoubles().sub(MAGIC)
+                    .convertShape(VectorOperators.D2F, FLOATS, 0);
+            FloatVector r = count.mul(-2f).add(FloatVector.fromArray(FLOATS, base, baseAt + v)).fma(scale, bias);
             if (residual != null) {
-                r = r.add(FloatVector.fromArray(FLOATS32, residual, outAt + v));
+                r = r.add(FloatVector.fromArray(FLOATS, residual, outAt + v));
                 r = r.blend(r.mul(slope), r.compare(VectorOperators.LT, 0f));
             }
             r.intoArray(out, outAt + v);
