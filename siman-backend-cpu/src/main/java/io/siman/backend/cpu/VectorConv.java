@@ -255,8 +255,9 @@ final class VectorConv {
      * zeros of padded taps included, which is the chain of the plain path's matrix product over im2col rows
      * ({@code ConvolutionKernels.weightGradientByRows}); so both paths give the same bits.
      *
-     * <p>Output channels sit in the lanes: the output gradient is transposed to {@code [n][position][channel]} and
-     * each input value is broadcast against it, so there is no im2col matrix and no transpose of one. A register
+     * <p>Output channels sit in the lanes: the output gradient is transposed to {@code [n][position][channel]} (a
+     * position's channels gathered as one vector) and each input value is broadcast against it, so there is no im2col
+     * matrix and no transpose of one. A register
      * tile holds 6 taps by 2 vectors of channels (1 vector where the layer has no more channels than lanes); threads
      * split the taps, so each weight is summed by one thread in one order whatever the thread count.
      *
@@ -271,7 +272,10 @@ final class VectorConv {
         int chunk = (int) Math.max(1, Math.min(batch, GRADIENT_CHUNK_FLOATS / ((long) image + (long) p * coPad)));
         float[] xp = scratch(0, chunk * image), dyT = scratch(1, chunk * p * coPad), acc = scratch(2, k * coPad);
         java.util.Arrays.fill(acc, 0, k * coPad, 0f);
-        int[] shift = shifts(g, f);
+        int[] shift = shifts(g, f), channelRows = new int[LANES];
+        for (int j = 0; j < LANES; j++) {
+            channelRows[j] = j * p;
+        }
         int tiles = (k + TAP_TILE - 1) / TAP_TILE, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
         for (int n0 = 0; n0 < batch; n0 += chunk) {
             int first = n0, samples = Math.min(chunk, batch - n0);
@@ -289,14 +293,15 @@ final class VectorConv {
                     if (coPad > co) {
                         java.util.Arrays.fill(dyT, rows, rows + p * coPad, 0f);
                     }
-                    // in blocks of 8 positions: reads along each channel's row, the block's 8 rows of dyT stay in L1
-                    // (channel by channel over whole rows, or position by position, both thrashed it)
-                    for (int q0 = 0, src = n * co * p; q0 < p; q0 += 8) {
-                        int q1 = Math.min(p, q0 + 8);
-                        for (int o = 0; o < co; o++) {
-                            for (int q = q0, row = src + o * p; q < q1; q++) {
-                                dyT[rows + q * coPad + o] = dy[row + q];
-                            }
+                    // a position's channels are a vector gathered from co rows (channels past co stay zero)
+                    int whole = co - co % LANES;
+                    for (int q = 0, src = n * co * p; q < p; q++) {
+                        int at = rows + q * coPad;
+                        for (int o = 0; o < whole; o += LANES) {
+                            FloatVector.fromArray(SPECIES, dy, src + o * p + q, channelRows, 0).intoArray(dyT, at + o);
+                        }
+                        for (int o = whole; o < co; o++) {
+                            dyT[at + o] = dy[src + o * p + q];
                         }
                     }
                 }
