@@ -270,13 +270,15 @@ final class VectorConv {
         int wo = g.outWidth(), ho = g.outHeight(), p = ho * wo, image = ci * f.channel(), plane = g.inHeight() * g.inWidth();
         int vectors = co > LANES ? 2 : 1, group = vectors * LANES, groups = (co + group - 1) / group, coPad = groups * group;
         int chunk = (int) Math.max(1, Math.min(batch, GRADIENT_CHUNK_FLOATS / ((long) image + (long) p * coPad)));
-        float[] xp = scratch(0, chunk * image), dyT = scratch(1, chunk * p * coPad), acc = scratch(2, k * coPad);
-        java.util.Arrays.fill(acc, 0, k * coPad, 0f);
-        int[] shift = shifts(g, f), channelRows = new int[LANES];
+        int tiles = (k + TAP_TILE - 1) / TAP_TILE, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
+        // the sums of whole tiles: the taps past k of the last tile repeat tap k - 1 into rows that are never read
+        float[] xp = scratch(0, chunk * image), dyT = scratch(1, chunk * p * coPad), acc = scratch(2, tiles * TAP_TILE * coPad);
+        java.util.Arrays.fill(acc, 0, tiles * TAP_TILE * coPad, 0f);
+        int[] shift = java.util.Arrays.copyOf(shifts(g, f), tiles * TAP_TILE), channelRows = new int[LANES];
+        java.util.Arrays.fill(shift, k, shift.length, shift[k - 1]);
         for (int j = 0; j < LANES; j++) {
             channelRows[j] = j * p;
         }
-        int tiles = (k + TAP_TILE - 1) / TAP_TILE, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
         for (int n0 = 0; n0 < batch; n0 += chunk) {
             int first = n0, samples = Math.min(chunk, batch - n0);
             par.forRange(samples, (long) image + (long) p * co, (from, to) -> {
@@ -313,13 +315,13 @@ final class VectorConv {
                     for (int y0 = 0; y0 < ho; y0 += rowsPerBlock) {
                         int y1 = Math.min(ho, y0 + rowsPerBlock);
                         for (int t = from; t < to; t++) {
-                            int r0 = t * TAP_TILE, valid = Math.min(TAP_TILE, k - r0);
+                            int r0 = t * TAP_TILE;
                             for (int grp = 0; grp < groups; grp++) {
                                 int dyAt = i * p * coPad + grp * group, accAt = r0 * coPad + grp * group;
                                 if (vectors == 2) {
-                                    gradientTile6x2(xp, i * image, shift, r0, valid, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
+                                    gradientTile6x2(xp, i * image, shift, r0, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
                                 } else {
-                                    gradientTile6x1(xp, i * image, shift, r0, valid, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
+                                    gradientTile6x1(xp, i * image, shift, r0, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
                                 }
                             }
                         }
@@ -347,16 +349,14 @@ final class VectorConv {
     }
 
     /**
-     * Taps {@code r0 ..} ({@code valid} of them; a short tile repeats its last tap and stores it once) by 2 vectors
-     * of output channels, over output rows {@code [y0, y1)} of one sample: the sums continue from {@code acc}.
+     * Taps {@code r0 .. r0 + 5} by 2 vectors of output channels, over output rows {@code [y0, y1)} of one sample: the
+     * sums continue from {@code acc}.
      */
-    private static void gradientTile6x2(float[] xp, int img, int[] shift, int r0, int valid, float[] dyT, int dyAt, int coPad,
+    private static void gradientTile6x2(float[] xp, int img, int[] shift, int r0, float[] dyT, int dyAt, int coPad,
                                         int y0, int y1, int wo, int wp, float[] acc, int accAt) {
-        int last = valid - 1;
-        int s0 = img + shift[r0], s1 = img + shift[r0 + Math.min(1, last)], s2 = img + shift[r0 + Math.min(2, last)];
-        int s3 = img + shift[r0 + Math.min(3, last)], s4 = img + shift[r0 + Math.min(4, last)], s5 = img + shift[r0 + Math.min(5, last)];
-        int c0 = accAt, c1 = accAt + Math.min(1, last) * coPad, c2 = accAt + Math.min(2, last) * coPad;
-        int c3 = accAt + Math.min(3, last) * coPad, c4 = accAt + Math.min(4, last) * coPad, c5 = accAt + Math.min(5, last) * coPad;
+        int s0 = img + shift[r0], s1 = img + shift[r0 + 1], s2 = img + shift[r0 + 2];
+        int s3 = img + shift[r0 + 3], s4 = img + shift[r0 + 4], s5 = img + shift[r0 + 5];
+        int c0 = accAt, c1 = c0 + coPad, c2 = c1 + coPad, c3 = c2 + coPad, c4 = c3 + coPad, c5 = c4 + coPad;
         FloatVector a00 = FloatVector.fromArray(SPECIES, acc, c0), a01 = FloatVector.fromArray(SPECIES, acc, c0 + LANES);
         FloatVector a10 = FloatVector.fromArray(SPECIES, acc, c1), a11 = FloatVector.fromArray(SPECIES, acc, c1 + LANES);
         FloatVector a20 = FloatVector.fromArray(SPECIES, acc, c2), a21 = FloatVector.fromArray(SPECIES, acc, c2 + LANES);
@@ -388,36 +388,24 @@ final class VectorConv {
         }
         a00.intoArray(acc, c0);
         a01.intoArray(acc, c0 + LANES);
-        if (valid > 1) {
-            a10.intoArray(acc, c1);
-            a11.intoArray(acc, c1 + LANES);
-        }
-        if (valid > 2) {
-            a20.intoArray(acc, c2);
-            a21.intoArray(acc, c2 + LANES);
-        }
-        if (valid > 3) {
-            a30.intoArray(acc, c3);
-            a31.intoArray(acc, c3 + LANES);
-        }
-        if (valid > 4) {
-            a40.intoArray(acc, c4);
-            a41.intoArray(acc, c4 + LANES);
-        }
-        if (valid > 5) {
-            a50.intoArray(acc, c5);
-            a51.intoArray(acc, c5 + LANES);
-        }
+        a10.intoArray(acc, c1);
+        a11.intoArray(acc, c1 + LANES);
+        a20.intoArray(acc, c2);
+        a21.intoArray(acc, c2 + LANES);
+        a30.intoArray(acc, c3);
+        a31.intoArray(acc, c3 + LANES);
+        a40.intoArray(acc, c4);
+        a41.intoArray(acc, c4 + LANES);
+        a50.intoArray(acc, c5);
+        a51.intoArray(acc, c5 + LANES);
     }
 
     /** As {@link #gradientTile6x2}, for layers with no more output channels than lanes: one vector of channels. */
-    private static void gradientTile6x1(float[] xp, int img, int[] shift, int r0, int valid, float[] dyT, int dyAt, int coPad,
+    private static void gradientTile6x1(float[] xp, int img, int[] shift, int r0, float[] dyT, int dyAt, int coPad,
                                         int y0, int y1, int wo, int wp, float[] acc, int accAt) {
-        int last = valid - 1;
-        int s0 = img + shift[r0], s1 = img + shift[r0 + Math.min(1, last)], s2 = img + shift[r0 + Math.min(2, last)];
-        int s3 = img + shift[r0 + Math.min(3, last)], s4 = img + shift[r0 + Math.min(4, last)], s5 = img + shift[r0 + Math.min(5, last)];
-        int c0 = accAt, c1 = accAt + Math.min(1, last) * coPad, c2 = accAt + Math.min(2, last) * coPad;
-        int c3 = accAt + Math.min(3, last) * coPad, c4 = accAt + Math.min(4, last) * coPad, c5 = accAt + Math.min(5, last) * coPad;
+        int s0 = img + shift[r0], s1 = img + shift[r0 + 1], s2 = img + shift[r0 + 2];
+        int s3 = img + shift[r0 + 3], s4 = img + shift[r0 + 4], s5 = img + shift[r0 + 5];
+        int c0 = accAt, c1 = c0 + coPad, c2 = c1 + coPad, c3 = c2 + coPad, c4 = c3 + coPad, c5 = c4 + coPad;
         FloatVector a0 = FloatVector.fromArray(SPECIES, acc, c0), a1 = FloatVector.fromArray(SPECIES, acc, c1);
         FloatVector a2 = FloatVector.fromArray(SPECIES, acc, c2), a3 = FloatVector.fromArray(SPECIES, acc, c3);
         FloatVector a4 = FloatVector.fromArray(SPECIES, acc, c4), a5 = FloatVector.fromArray(SPECIES, acc, c5);
@@ -433,20 +421,10 @@ final class VectorConv {
             }
         }
         a0.intoArray(acc, c0);
-        if (valid > 1) {
-            a1.intoArray(acc, c1);
-        }
-        if (valid > 2) {
-            a2.intoArray(acc, c2);
-        }
-        if (valid > 3) {
-            a3.intoArray(acc, c3);
-        }
-        if (valid > 4) {
-            a4.intoArray(acc, c4);
-        }
-        if (valid > 5) {
-            a5.intoArray(acc, c5);
-        }
+        a1.intoArray(acc, c1);
+        a2.intoArray(acc, c2);
+        a3.intoArray(acc, c3);
+        a4.intoArray(acc, c4);
+        a5.intoArray(acc, c5);
     }
 }
