@@ -112,7 +112,9 @@ final class Parallel implements AutoCloseable {
             body.run(0, n);
             return;
         }
-        int chunks = (int) Math.min(n, Math.min(threads * 4L, Math.max(threads, total / 16_384)));
+        // a whole number of chunks per thread: 3 chunks of 4 items on 2 threads left one thread 3 items (batch 1)
+        long perThread = Math.min(4, Math.max(1, (total / 16_384 + threads - 1) / threads));
+        int chunks = (int) Math.min(n, threads * perThread);
         Loop loop = new Loop(body, n, chunks, Thread.currentThread());
         if (!current.compareAndSet(null, loop)) {
             body.run(0, n); // the workers serve another caller

@@ -88,36 +88,49 @@ final class VectorBitKernels extends BitKernels {
 
     @Override
     void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par) {
-        int words = Shape.words(c), vecEnd = plane - plane % INT_LANES;
-        par.forRange(n, (long) c * plane, (from, to) -> {
-            // two 32-bit halves per position; channel by channel, so the input streams in order and the
-            // halves being built stay in L1 (going position by position would touch 64 planes at once)
-            int[] halves = new int[2 * plane];
-            for (int i = from; i < to; i++) {
-                float t = threshold[i];
-                int xImg = i * c * plane, bImg = i * plane * words;
-                for (int q = 0; q < words; q++) {
-                    int c0 = q * 64, cn = Math.min(64, c - c0);
-                    Arrays.fill(halves, 0);
-                    for (int b = 0; b < cn; b++) {
-                        int half = (b >>> 5) * plane, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
-                        int p = 0;
-                        for (; p < vecEnd; p += INT_LANES) {
-                            VectorMask<Integer> ge = FloatVector.fromArray(FLOATS32, x, xo + p).compare(VectorOperators.GE, t).cast(INTS);
-                            IntVector.fromArray(INTS, halves, half + p).lanewise(VectorOperators.OR, bit, ge).intoArray(halves, half + p);
-                        }
-                        for (; p < plane; p++) {
-                            if (x[xo + p] >= t) {
-                                halves[half + p] |= bit;
-                            }
-                        }
-                    }
-                    for (int p = 0; p < plane; p++) {
-                        bits[bImg + p * words + q] = (halves[p] & 0xffffffffL) | ((long) halves[plane + p] << 32);
+        int words = Shape.words(c);
+        // fewer images than threads (batch 1): each image packed in parts of its positions, whole vectors each
+        int parts = n >= par.threads() ? 1 : Math.max(1, Math.min(par.threads(), plane / (4 * INT_LANES)));
+        par.forRange(n * parts, (long) c * plane / parts, (from, to) -> {
+            int[] halves = new int[2 * (plane / parts + 2 * INT_LANES)];
+            for (int item = from; item < to; item++) {
+                int i = item / parts, part = item % parts;
+                int p0 = plane * part / parts / INT_LANES * INT_LANES;
+                int p1 = part == parts - 1 ? plane : plane * (part + 1) / parts / INT_LANES * INT_LANES;
+                packPositions(i, c, plane, words, p0, p1, x, threshold[i], bits, halves);
+            }
+        });
+    }
+
+    /**
+     * Packs positions {@code [p0, p1)} of image {@code i}: two 32-bit halves per position, built channel by channel so
+     * the input streams in order and the halves being built stay in L1 (going position by position would touch 64
+     * planes at once).
+     */
+    private static void packPositions(int i, int c, int plane, int words, int p0, int p1, float[] x, float t, long[] bits,
+                                      int[] halves) {
+        int len = p1 - p0, vecEnd = p0 + (len - len % INT_LANES);
+        int xImg = i * c * plane, bImg = i * plane * words;
+        for (int q = 0; q < words; q++) {
+            int c0 = q * 64, cn = Math.min(64, c - c0);
+            Arrays.fill(halves, 0, 2 * len, 0);
+            for (int b = 0; b < cn; b++) {
+                int half = (b >>> 5) * len - p0, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
+                int p = p0;
+                for (; p < vecEnd; p += INT_LANES) {
+                    VectorMask<Integer> ge = FloatVector.fromArray(FLOATS32, x, xo + p).compare(VectorOperators.GE, t).cast(INTS);
+                    IntVector.fromArray(INTS, halves, half + p).lanewise(VectorOperators.OR, bit, ge).intoArray(halves, half + p);
+                }
+                for (; p < p1; p++) {
+                    if (x[xo + p] >= t) {
+                        halves[half + p] |= bit;
                     }
                 }
             }
-        });
+            for (int p = 0; p < len; p++) {
+                bits[bImg + (p0 + p) * words + q] = (halves[p] & 0xffffffffL) | ((long) halves[len + p] << 32);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- convolution
@@ -450,6 +463,10 @@ final class VectorBitKernels extends BitKernels {
                     Arrays.fill(planes, plane, plane + planeLength, 0L);
                     for (int r = pad; r < h + pad; r++) {
                         int src = ((n * h + r - pad) * w + kx - pad) * words + q, dst = plane + r * wo;
+                        if (words == 1) {
+                            System.arraycopy(xb, src + x0, planes, dst + x0, x1 - x0);
+                            continue;
+                        }
                         for (int x = x0; x < x1; x++) {
                             planes[dst + x] = xb[src + x * words];
                         }
@@ -477,9 +494,19 @@ final class VectorBitKernels extends BitKernels {
                         for (int oy = oy0; oy < oy1; oy++) {
                             int src = ((n * h + oy * stride - pad + ky) * w - pad + kx) * words + q, row = oy * wo;
                             if (stride * words == 1 && !straddles) {
-                                // the common narrow case (16 or 32 channels, stride 1): a unit-stride loop the JIT vectorizes
-                                for (int ox = ox0; ox < ox1; ox++) {
-                                    planes[lo + row + ox] |= xb[src + ox] << shift;
+                                // the common narrow case (16 or 32 channels, stride 1), in vectors: the JIT does not
+                                // vectorize the plain loop (it cannot tell the two arrays apart)
+                                int ox = ox0, d = lo + row;
+                                for (; ox <= ox1 - LANES; ox += LANES) {
+                                    orShifted(xb, src + ox, shift, planes, d + ox);
+                                }
+                                if (ox < ox1 && ox1 - ox0 >= LANES) {
+                                    // the row's last vector overlaps the one before: ORing a word in twice changes nothing
+                                    orShifted(xb, src + ox1 - LANES, shift, planes, d + ox1 - LANES);
+                                    continue;
+                                }
+                                for (; ox < ox1; ox++) {
+                                    planes[d + ox] |= xb[src + ox] << shift;
                                 }
                                 continue;
                             }
@@ -494,6 +521,11 @@ final class VectorBitKernels extends BitKernels {
                     }
                 }
             }
+        }
+
+        private static void orShifted(long[] xb, int src, int shift, long[] planes, int dst) {
+            LongVector.fromArray(LONGS, xb, src).lanewise(VectorOperators.LSHL, shift)
+                    .or(LongVector.fromArray(LONGS, planes, dst)).intoArray(planes, dst);
         }
 
         /** First output coordinate whose tap {@code k} falls inside the input. */
@@ -534,7 +566,8 @@ final class VectorBitKernels extends BitKernels {
         });
         int channels = grid.channels, step = grid.vectors * LANES, blocks = (co + channels - 1) / channels;
         int whole = positions / step * step;
-        par.forRange(batch * blocks, (long) qv * channels * len, (from, to) -> {
+        // cost per block: its words' popcounts, and per output a conversion and the affine, about two words' worth
+        par.forRange(batch * blocks, (long) qv * channels * (len + 2), (from, to) -> {
             long[] counts = new long[16 * LANES];
             float[] tail = whole < positions ? new float[step] : null;
             for (int item = from; item < to; item++) {
