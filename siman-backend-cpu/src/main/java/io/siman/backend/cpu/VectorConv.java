@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code (ky - pad) mod s}. Every tap is then a shifted read of one phase plane, and the loops below do not
  * change; for stride 1 the single phase is the padded input itself.
  *
- * <p>A register tile of 8 output channels by 2 vectors of positions; per input channel and tap, 2 loads, 8 broadcast
- * weights and 16 fused multiply-adds. Each output is summed over (channel, ky, kx) in that order by one task: the
+ * <p>A register tile of 8 output channels by 2 vectors of positions (4 channels on 16 registers); per input channel
+ * and tap, 2 loads, 8 broadcast weights and 16 fused multiply-adds. Each output is summed over (channel, ky, kx) in that order by one task: the
  * order of im2col and the matrix product on the plain path, so both give the same bits (docs/kernels.md, "The same
  * bits on every path"). The input gradient of a stride-1 convolution is this forward convolution of the framed output
  * gradient ({@link ConvolutionKernels}); the weight gradient ({@link #weightGradient}) chains each weight over (sample,
@@ -30,8 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorConv {
     private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
     private static final int LANES = SPECIES.length();
-    /** Output channels per forward tile. */
-    private static final int CO_TILE = 8;
+    /**
+     * Output channels per forward tile: 8 by 2 vectors takes 16 accumulators and 3 operands, which AVX-512's 32
+     * registers hold; on 16 registers (AVX2) it spilled, so there the tile is 4 by 2.
+     */
+    private static final int CO_TILE = SPECIES.vectorBitSize() >= 512 ? 8 : 4;
     /**
      * Per-thread buffers. Slots 0 to 2 belong to the calling thread for the whole call (workers read them);
      * slots 3 and 4 are a task's own (a sample's frame, a chunk's output gradient).
@@ -173,12 +176,16 @@ final class VectorConv {
         });
     }
 
-    /** One sample's outputs for one block of 8 output channels, from its frame at {@code xp[xImg..]}. */
+    /** One sample's outputs for one block of output channels, from its frame at {@code xp[xImg..]}. */
     private static void block(ConvGeometry g, Frame f, float[] xp, int xImg, int[] shift, int k, float[] wt, int b, float[] grid,
                               float[] y, int n) {
         int co = g.outChannels();
         for (int q0 = 0; q0 < f.qv(); q0 += 2 * LANES) {
-            tile8x2(xp, xImg + q0, shift, k, wt, b * k * CO_TILE, q0, grid, f.qv());
+            if (CO_TILE == 8) {
+                tile8x2(xp, xImg + q0, shift, k, wt, b * k * CO_TILE, q0, grid, f.qv());
+            } else {
+                tile4x2(xp, xImg + q0, shift, k, wt, b * k * CO_TILE, q0, grid, f.qv());
+            }
         }
         int oEnd = Math.min(co, (b + 1) * CO_TILE);
         for (int o = b * CO_TILE; o < oEnd; o++) {
@@ -240,10 +247,43 @@ final class VectorConv {
         a71.intoArray(grid, 7 * qv + q0 + LANES);
     }
 
+    /** As {@link #tile8x2}, for 4 output channels. */
+    private static void tile4x2(float[] xp, int x0, int[] shift, int k, float[] wt, int wBlock, int q0, float[] grid, int qv) {
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int r = 0; r < k; r++) {
+            int xr = x0 + shift[r], wi = wBlock + r * 4;
+            FloatVector v0 = FloatVector.fromArray(SPECIES, xp, xr);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, xp, xr + LANES);
+            FloatVector v = FloatVector.broadcast(SPECIES, wt[wi]);
+            a00 = v.fma(v0, a00);
+            a01 = v.fma(v1, a01);
+            v = FloatVector.broadcast(SPECIES, wt[wi + 1]);
+            a10 = v.fma(v0, a10);
+            a11 = v.fma(v1, a11);
+            v = FloatVector.broadcast(SPECIES, wt[wi + 2]);
+            a20 = v.fma(v0, a20);
+            a21 = v.fma(v1, a21);
+            v = FloatVector.broadcast(SPECIES, wt[wi + 3]);
+            a30 = v.fma(v0, a30);
+            a31 = v.fma(v1, a31);
+        }
+        a00.intoArray(grid, q0);
+        a01.intoArray(grid, q0 + LANES);
+        a10.intoArray(grid, qv + q0);
+        a11.intoArray(grid, qv + q0 + LANES);
+        a20.intoArray(grid, 2 * qv + q0);
+        a21.intoArray(grid, 2 * qv + q0 + LANES);
+        a30.intoArray(grid, 3 * qv + q0);
+        a31.intoArray(grid, 3 * qv + q0 + LANES);
+    }
+
     // ---------------------------------------------------------------- weight gradient
 
-    /** Taps (weights of one output channel) per register tile of the weight gradient. */
-    private static final int TAP_TILE = 6;
+    /**
+     * Whether the weight gradient's two-vector tile takes 4 taps rather than 6: 6 taps by 2 vectors is 12 accumulators
+     * and 3 operands, which spilled on 16 registers (AVX2: 16@32x32 at batch 256 took 30-31 ms, 10-15 ms with 4 taps).
+     */
+    private static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512;
     /** Output positions per block: a block's output gradients stay in L1 while every tap tile of the task reads them. */
     private static final int POSITION_BLOCK = 128;
     /** Floats of frames and transposed output gradients per chunk of samples (16 MiB). */
@@ -258,7 +298,8 @@ final class VectorConv {
      * <p>Output channels sit in the lanes: the output gradient is transposed to {@code [n][position][channel]} (a
      * position's channels gathered as one vector) and each input value is broadcast against it, so there is no im2col
      * matrix and no transpose of one. A register
-     * tile holds 6 taps by 2 vectors of channels (1 vector where the layer has no more channels than lanes); threads
+     * tile holds 6 taps by 2 vectors of channels (4 taps on 16 registers; 6 taps by 1 vector where the layer has no
+     * more channels than lanes); threads
      * split the taps, so each weight is summed by one thread in one order whatever the thread count.
      *
      * @param threshold null for a float input; otherwise the input is its signs, {@code +1} where
@@ -270,11 +311,13 @@ final class VectorConv {
         int wo = g.outWidth(), ho = g.outHeight(), p = ho * wo, image = ci * f.channel(), plane = g.inHeight() * g.inWidth();
         int vectors = co > LANES ? 2 : 1, group = vectors * LANES, groups = (co + group - 1) / group, coPad = groups * group;
         int chunk = (int) Math.max(1, Math.min(batch, GRADIENT_CHUNK_FLOATS / ((long) image + (long) p * coPad)));
-        int tiles = (k + TAP_TILE - 1) / TAP_TILE, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
+        // taps (weights of one output channel) per register tile
+        int tapTile = vectors == 2 && FEW_REGISTERS ? 4 : 6;
+        int tiles = (k + tapTile - 1) / tapTile, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
         // the sums of whole tiles: the taps past k of the last tile repeat tap k - 1 into rows that are never read
-        float[] xp = scratch(0, chunk * image), dyT = scratch(1, chunk * p * coPad), acc = scratch(2, tiles * TAP_TILE * coPad);
-        java.util.Arrays.fill(acc, 0, tiles * TAP_TILE * coPad, 0f);
-        int[] shift = java.util.Arrays.copyOf(shifts(g, f), tiles * TAP_TILE), channelRows = new int[LANES];
+        float[] xp = scratch(0, chunk * image), dyT = scratch(1, chunk * p * coPad), acc = scratch(2, tiles * tapTile * coPad);
+        java.util.Arrays.fill(acc, 0, tiles * tapTile * coPad, 0f);
+        int[] shift = java.util.Arrays.copyOf(shifts(g, f), tiles * tapTile), channelRows = new int[LANES];
         java.util.Arrays.fill(shift, k, shift.length, shift[k - 1]);
         for (int j = 0; j < LANES; j++) {
             channelRows[j] = j * p;
@@ -310,15 +353,17 @@ final class VectorConv {
             });
             // one run of tiles per thread: each thread streams the chunk's frames and gradients once, and every block
             // of them serves all its tiles from L1 (with several runs per thread, each would stream them again)
-            par.forThreadBlocks(tiles, (long) samples * p * TAP_TILE * coPad, (from, to) -> {
+            par.forThreadBlocks(tiles, (long) samples * p * tapTile * coPad, (from, to) -> {
                 for (int i = 0; i < samples; i++) {
                     for (int y0 = 0; y0 < ho; y0 += rowsPerBlock) {
                         int y1 = Math.min(ho, y0 + rowsPerBlock);
                         for (int t = from; t < to; t++) {
-                            int r0 = t * TAP_TILE;
+                            int r0 = t * tapTile;
                             for (int grp = 0; grp < groups; grp++) {
                                 int dyAt = i * p * coPad + grp * group, accAt = r0 * coPad + grp * group;
-                                if (vectors == 2) {
+                                if (tapTile == 4) {
+                                    gradientTile4x2(xp, i * image, shift, r0, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
+                                } else if (vectors == 2) {
                                     gradientTile6x2(xp, i * image, shift, r0, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
                                 } else {
                                     gradientTile6x1(xp, i * image, shift, r0, dyT, dyAt, coPad, y0, y1, wo, f.wp(), acc, accAt);
@@ -398,6 +443,42 @@ final class VectorConv {
         a41.intoArray(acc, c4 + LANES);
         a50.intoArray(acc, c5);
         a51.intoArray(acc, c5 + LANES);
+    }
+
+    /** As {@link #gradientTile6x2}, for 4 taps. */
+    private static void gradientTile4x2(float[] xp, int img, int[] shift, int r0, float[] dyT, int dyAt, int coPad,
+                                        int y0, int y1, int wo, int wp, float[] acc, int accAt) {
+        int s0 = img + shift[r0], s1 = img + shift[r0 + 1], s2 = img + shift[r0 + 2], s3 = img + shift[r0 + 3];
+        int c0 = accAt, c1 = c0 + coPad, c2 = c1 + coPad, c3 = c2 + coPad;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, acc, c0), a01 = FloatVector.fromArray(SPECIES, acc, c0 + LANES);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, acc, c1), a11 = FloatVector.fromArray(SPECIES, acc, c1 + LANES);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, acc, c2), a21 = FloatVector.fromArray(SPECIES, acc, c2 + LANES);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, acc, c3), a31 = FloatVector.fromArray(SPECIES, acc, c3 + LANES);
+        for (int y = y0; y < y1; y++) {
+            for (int xx = 0, q = y * wp, d = dyAt + y * wo * coPad; xx < wo; xx++, q++, d += coPad) {
+                FloatVector d0 = FloatVector.fromArray(SPECIES, dyT, d), d1 = FloatVector.fromArray(SPECIES, dyT, d + LANES);
+                FloatVector v = FloatVector.broadcast(SPECIES, xp[s0 + q]);
+                a00 = d0.fma(v, a00);
+                a01 = d1.fma(v, a01);
+                v = FloatVector.broadcast(SPECIES, xp[s1 + q]);
+                a10 = d0.fma(v, a10);
+                a11 = d1.fma(v, a11);
+                v = FloatVector.broadcast(SPECIES, xp[s2 + q]);
+                a20 = d0.fma(v, a20);
+                a21 = d1.fma(v, a21);
+                v = FloatVector.broadcast(SPECIES, xp[s3 + q]);
+                a30 = d0.fma(v, a30);
+                a31 = d1.fma(v, a31);
+            }
+        }
+        a00.intoArray(acc, c0);
+        a01.intoArray(acc, c0 + LANES);
+        a10.intoArray(acc, c1);
+        a11.intoArray(acc, c1 + LANES);
+        a20.intoArray(acc, c2);
+        a21.intoArray(acc, c2 + LANES);
+        a30.intoArray(acc, c3);
+        a31.intoArray(acc, c3 + LANES);
     }
 
     /** As {@link #gradientTile6x2}, for layers with no more output channels than lanes: one vector of channels. */
