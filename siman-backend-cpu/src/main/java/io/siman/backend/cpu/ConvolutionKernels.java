@@ -222,11 +222,34 @@ final class ConvolutionKernels extends CpuKernelFamily {
 
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         KernelShapes.convolution("conv2dBackwardWeights", g, x, dw, dy);
+        weightGradient(g, f(x), null, f(dy), f(dw));
+    }
+
+    /**
+     * The weight gradient of {@code x}, or of its signs at {@code threshold} (null: of {@code x} itself): on the vector
+     * path's direct kernel where it takes the geometry, else as the matrix product over im2col rows; the same bits.
+     */
+    private void weightGradient(ConvGeometry g, float[] xa, float[] threshold, float[] dya, float[] dwa) {
         if (direct != null && VectorConv.handles(g)) {
-            direct.weightGradient(g, f(x), null, f(dy), f(dw), par);
+            direct.weightGradient(g, xa, threshold, dya, dwa, par);
             return;
         }
-        weightGradientByRows(g, f(x), f(dy), f(dw));
+        if (threshold == null) {
+            weightGradientByRows(g, xa, dya, dwa);
+            return;
+        }
+        // the definition: the float gradient of the signs
+        int per = g.inChannels() * g.inHeight() * g.inWidth();
+        float[] signs = callerScratch(1, per * g.batch());
+        par.forRange(g.batch(), per, (from, to) -> {
+            for (int n = from; n < to; n++) {
+                float t = threshold[n];
+                for (int i = n * per; i < (n + 1) * per; i++) {
+                    signs[i] = xa[i] >= t ? 1f : -1f;
+                }
+            }
+        });
+        weightGradientByRows(g, signs, dya, dwa);
     }
 
     /**
@@ -269,22 +292,6 @@ final class ConvolutionKernels extends CpuKernelFamily {
     public void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw) {
         KernelShapes.convolution("binaryConv2dBackwardWeights", g, x, dw, dy);
         expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
-        float[] xa = f(x), th = f(threshold), dya = f(dy), dwa = f(dw);
-        if (direct != null && VectorConv.handles(g)) {
-            direct.weightGradient(g, xa, th, dya, dwa, par);
-            return;
-        }
-        // the definition: the float gradient of the signs
-        int per = g.inChannels() * g.inHeight() * g.inWidth();
-        float[] signs = callerScratch(1, per * g.batch());
-        par.forRange(g.batch(), per, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                float t = th[n];
-                for (int i = n * per; i < (n + 1) * per; i++) {
-                    signs[i] = xa[i] >= t ? 1f : -1f;
-                }
-            }
-        });
-        weightGradientByRows(g, signs, dya, dwa);
+        weightGradient(g, f(x), f(threshold), f(dy), f(dw));
     }
 }
