@@ -88,49 +88,36 @@ final class VectorBitKernels extends BitKernels {
 
     @Override
     void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par) {
-        int words = Shape.words(c);
-        // fewer images than threads (batch 1): each image packed in parts of its positions, whole vectors each
-        int parts = n >= par.threads() ? 1 : Math.max(1, Math.min(par.threads(), plane / (4 * INT_LANES)));
-        par.forRange(n * parts, (long) c * plane / parts, (from, to) -> {
-            int[] halves = new int[2 * (plane / parts + 2 * INT_LANES)];
-            for (int item = from; item < to; item++) {
-                int i = item / parts, part = item % parts;
-                int p0 = plane * part / parts / INT_LANES * INT_LANES;
-                int p1 = part == parts - 1 ? plane : plane * (part + 1) / parts / INT_LANES * INT_LANES;
-                packPositions(i, c, plane, words, p0, p1, x, threshold[i], bits, halves);
-            }
-        });
-    }
-
-    /**
-     * Packs positions {@code [p0, p1)} of image {@code i}: two 32-bit halves per position, built channel by channel so
-     * the input streams in order and the halves being built stay in L1 (going position by position would touch 64
-     * planes at once).
-     */
-    private static void packPositions(int i, int c, int plane, int words, int p0, int p1, float[] x, float t, long[] bits,
-                                      int[] halves) {
-        int len = p1 - p0, vecEnd = p0 + (len - len % INT_LANES);
-        int xImg = i * c * plane, bImg = i * plane * words;
-        for (int q = 0; q < words; q++) {
-            int c0 = q * 64, cn = Math.min(64, c - c0);
-            Arrays.fill(halves, 0, 2 * len, 0);
-            for (int b = 0; b < cn; b++) {
-                int half = (b >>> 5) * len - p0, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
-                int p = p0;
-                for (; p < vecEnd; p += INT_LANES) {
-                    VectorMask<Integer> ge = FloatVector.fromArray(FLOATS32, x, xo + p).compare(VectorOperators.GE, t).cast(INTS);
-                    IntVector.fromArray(INTS, halves, half + p).lanewise(VectorOperators.OR, bit, ge).intoArray(halves, half + p);
-                }
-                for (; p < p1; p++) {
-                    if (x[xo + p] >= t) {
-                        halves[half + p] |= bit;
+        int words = Shape.words(c), vecEnd = plane - plane % INT_LANES;
+        par.forRange(n, (long) c * plane, (from, to) -> {
+            // two 32-bit halves per position; channel by channel, so the input streams in order and the
+            // halves being built stay in L1 (going position by position would touch 64 planes at once)
+            int[] halves = new int[2 * plane];
+            for (int i = from; i < to; i++) {
+                float t = threshold[i];
+                int xImg = i * c * plane, bImg = i * plane * words;
+                for (int q = 0; q < words; q++) {
+                    int c0 = q * 64, cn = Math.min(64, c - c0);
+                    Arrays.fill(halves, 0);
+                    for (int b = 0; b < cn; b++) {
+                        int half = (b >>> 5) * plane, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
+                        int p = 0;
+                        for (; p < vecEnd; p += INT_LANES) {
+                            VectorMask<Integer> ge = FloatVector.fromArray(FLOATS32, x, xo + p).compare(VectorOperators.GE, t).cast(INTS);
+                            IntVector.fromArray(INTS, halves, half + p).lanewise(VectorOperators.OR, bit, ge).intoArray(halves, half + p);
+                        }
+                        for (; p < plane; p++) {
+                            if (x[xo + p] >= t) {
+                                halves[half + p] |= bit;
+                            }
+                        }
+                    }
+                    for (int p = 0; p < plane; p++) {
+                        bits[bImg + p * words + q] = (halves[p] & 0xffffffffL) | ((long) halves[plane + p] << 32);
                     }
                 }
             }
-            for (int p = 0; p < len; p++) {
-                bits[bImg + (p0 + p) * words + q] = (halves[p] & 0xffffffffL) | ((long) halves[len + p] << 32);
-            }
-        }
+        });
     }
 
     // ---------------------------------------------------------------- convolution
