@@ -490,7 +490,7 @@ final class VectorBitKernels extends BitKernels {
                                 if (ox < ox1 && ox1 - ox0 >= LANES) {
                                     // the row's last vector overlaps the one before: ORing a word in twice changes nothing
                                     orShifted(xb, src + ox1 - LANES, shift, planes, d + ox1 - LANES);
-                                    continue;
+                                    ox = ox1;
                                 }
                                 for (; ox < ox1; ox++) {
                                     planes[d + ox] |= xb[src + ox] << shift;

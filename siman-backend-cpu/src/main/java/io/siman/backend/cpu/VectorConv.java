@@ -31,10 +31,12 @@ final class VectorConv {
     private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
     private static final int LANES = SPECIES.length();
     /**
-     * Output channels per forward tile: 8 by 2 vectors takes 16 accumulators and 3 operands, which AVX-512's 32
-     * registers hold; on 16 registers (AVX2) it spilled, so there the tile is 4 by 2.
+     * Whether the register tiles must fit 16 vector registers (AVX2 and narrower) rather than AVX-512's 32: there the
+     * AVX-512 tiles spilled (weight gradient of 16@32x32 at batch 256: 30-31 ms, 10-15 ms with the smaller tile).
      */
-    private static final int CO_TILE = SPECIES.vectorBitSize() >= 512 ? 8 : 4;
+    private static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512;
+    /** Output channels per forward tile: 8 by 2 vectors is 16 accumulators and 3 operands; 4 by 2 on 16 registers. */
+    private static final int CO_TILE = FEW_REGISTERS ? 4 : 8;
     /**
      * Per-thread buffers. Slots 0 to 2 belong to the calling thread for the whole call (workers read them);
      * slots 3 and 4 are a task's own (a sample's frame, a chunk's output gradient).
@@ -279,11 +281,6 @@ final class VectorConv {
 
     // ---------------------------------------------------------------- weight gradient
 
-    /**
-     * Whether the weight gradient's two-vector tile takes 4 taps rather than 6: 6 taps by 2 vectors is 12 accumulators
-     * and 3 operands, which spilled on 16 registers (AVX2: 16@32x32 at batch 256 took 30-31 ms, 10-15 ms with 4 taps).
-     */
-    private static final boolean FEW_REGISTERS = SPECIES.vectorBitSize() < 512;
     /** Output positions per block: a block's output gradients stay in L1 while every tap tile of the task reads them. */
     private static final int POSITION_BLOCK = 128;
     /** Floats of frames and transposed output gradients per chunk of samples (16 MiB). */
@@ -311,7 +308,7 @@ final class VectorConv {
         int wo = g.outWidth(), ho = g.outHeight(), p = ho * wo, image = ci * f.channel(), plane = g.inHeight() * g.inWidth();
         int vectors = co > LANES ? 2 : 1, group = vectors * LANES, groups = (co + group - 1) / group, coPad = groups * group;
         int chunk = (int) Math.max(1, Math.min(batch, GRADIENT_CHUNK_FLOATS / ((long) image + (long) p * coPad)));
-        // taps (weights of one output channel) per register tile
+        // taps (weights of one output channel) per register tile: 6 taps by 2 vectors is 12 accumulators and 3 operands
         int tapTile = vectors == 2 && FEW_REGISTERS ? 4 : 6;
         int tiles = (k + tapTile - 1) / tapTile, rowsPerBlock = Math.max(1, POSITION_BLOCK / wo);
         // the sums of whole tiles: the taps past k of the last tile repeat tap k - 1 into rows that are never read
