@@ -292,7 +292,8 @@ final class VectorConv {
      * zeros of padded taps included, which is the chain of the plain path's matrix product over im2col rows
      * ({@code ConvolutionKernels.weightGradientByRows}); so both paths give the same bits.
      *
-     * <p>Output channels sit in the lanes: the output gradient is transposed to {@code [n][position][channel]} (a
+     * <p>Where input channels fill whole vectors they sit in the lanes ({@link #weightGradientChannelsLast}). Otherwise
+     * output channels sit in the lanes: the output gradient is transposed to {@code [n][position][channel]} (a
      * position's channels gathered as one vector) and each input value is broadcast against it, so there is no im2col
      * matrix and no transpose of one. A register
      * tile holds 6 taps by 2 vectors of channels (4 taps on 16 registers; 6 taps by 1 vector where the layer has no
@@ -303,6 +304,10 @@ final class VectorConv {
      *                  {@code x >= threshold[n]} and {@code -1} elsewhere (the binary convolution's weight gradient)
      */
     void weightGradient(ConvGeometry g, float[] x, float[] threshold, float[] dy, float[] dw, Parallel par) {
+        if (channelsLastGradient(g)) {
+            weightGradientChannelsLast(g, x, threshold, dy, dw, par);
+            return;
+        }
         Frame f = Frame.of(g, 1);
         int ci = g.inChannels(), co = g.outChannels(), k = ci * g.kernelH() * g.kernelW(), batch = g.batch();
         int wo = g.outWidth(), ho = g.outHeight(), p = ho * wo, image = ci * f.channel(), plane = g.inHeight() * g.inWidth();
@@ -504,5 +509,184 @@ final class VectorConv {
         a3.intoArray(acc, c3);
         a4.intoArray(acc, c4);
         a5.intoArray(acc, c5);
+    }
+
+    // ---------------------------------------------------------------- weight gradient, input channels in the lanes
+
+    /** Output channels by columns of the channels-last weight-gradient tile: 24 accumulators, 8 on 16 registers. */
+    private static final int GRADIENT_CO_TILE = FEW_REGISTERS ? 4 : 8, GRADIENT_COLUMNS = FEW_REGISTERS ? 2 : 3;
+
+    /**
+     * Whether {@link #weightGradient} puts input channels in the lanes: whole vectors of input channels, and output
+     * channels and columns (taps times vectors of channels) that fill whole tiles.
+     */
+    private static boolean channelsLastGradient(ConvGeometry g) {
+        int ci = g.inChannels(), columns = g.kernelH() * g.kernelW() * (ci / LANES);
+        return ci % LANES == 0 && g.outChannels() % GRADIENT_CO_TILE == 0 && columns % GRADIENT_COLUMNS == 0;
+    }
+
+    /**
+     * {@link #weightGradient} with input channels in the lanes: each sample is framed channels last
+     * ({@code [row][column][channel]}, zero outside the image), so a tap's channels at a position are vectors, and each
+     * output-gradient value is broadcast against them. A register tile is 8 output channels by 3 columns (a column is
+     * a tap and a vector of input channels): per position 3 vector loads and 8 broadcasts serve 24 fused
+     * multiply-adds, and the output gradient is read where it lies, with no transpose. Each weight is still one chain
+     * over (sample, position) in order, so the bits are those of the other layouts.
+     */
+    private void weightGradientChannelsLast(ConvGeometry g, float[] x, float[] threshold, float[] dy, float[] dw,
+                                            Parallel par) {
+        int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW(), taps = kh * kw, batch = g.batch();
+        int h = g.inHeight(), w = g.inWidth(), pad = g.padding(), s = g.stride(), hp = h + 2 * pad, wp = w + 2 * pad;
+        int ho = g.outHeight(), wo = g.outWidth(), p = ho * wo, image = hp * wp * ci, plane = h * w;
+        int blocks = ci / LANES, columns = taps * blocks, accStride = columns * LANES;
+        // column j: tap j / blocks, channels (j % blocks) * LANES onwards, as an offset from a position's framed pixel
+        int[] column = new int[columns];
+        for (int j = 0; j < columns; j++) {
+            int t = j / blocks;
+            column[j] = ((t / kw) * wp + t % kw) * ci + (j % blocks) * LANES;
+        }
+        int chunk = (int) Math.max(1, Math.min(batch, GRADIENT_CHUNK_FLOATS / image));
+        float[] xt = scratch(0, chunk * image), acc = scratch(2, co * accStride);
+        java.util.Arrays.fill(acc, 0, co * accStride, 0f);
+        int coTiles = co / GRADIENT_CO_TILE, columnTiles = columns / GRADIENT_COLUMNS, tiles = coTiles * columnTiles;
+        int rowsPerBlock = Math.max(1, POSITION_BLOCK / wo), rowStep = s * wp * ci, colStep = s * ci;
+        for (int n0 = 0; n0 < batch; n0 += chunk) {
+            int first = n0, samples = Math.min(chunk, batch - n0);
+            par.forRange(samples, image, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int n = first + i;
+                    float[] src = x;
+                    int at = n * ci * plane;
+                    if (threshold != null) {
+                        src = scratch(3, ci * plane);
+                        signs(x, at, ci * plane, threshold[n], src);
+                        at = 0;
+                    }
+                    frameChannelsLast(src, at, ci, h, w, pad, xt, i * image);
+                }
+            });
+            // one run of tiles per thread, as in the other layout; a block of rows serves all of them from L1
+            par.forThreadBlocks(tiles, (long) samples * p * GRADIENT_CO_TILE * GRADIENT_COLUMNS * LANES, (from, to) -> {
+                for (int i = 0; i < samples; i++) {
+                    int img = i * image, dyImage = (first + i) * co * p;
+                    for (int y0 = 0; y0 < ho; y0 += rowsPerBlock) {
+                        int y1 = Math.min(ho, y0 + rowsPerBlock);
+                        for (int t = from; t < to; t++) {
+                            int o0 = t / columnTiles * GRADIENT_CO_TILE, j0 = t % columnTiles * GRADIENT_COLUMNS;
+                            int dyAt = dyImage + o0 * p, accAt = o0 * accStride + j0 * LANES;
+                            if (FEW_REGISTERS) {
+                                channelsLastTile4x2(xt, img, column[j0], column[j0 + 1], dy, dyAt, p, y0, y1, wo,
+                                        rowStep, colStep, acc, accAt, accStride);
+                            } else {
+                                channelsLastTile8x3(xt, img, column[j0], column[j0 + 1], column[j0 + 2], dy, dyAt, p, y0,
+                                        y1, wo, rowStep, colStep, acc, accAt, accStride);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        for (int o = 0; o < co; o++) {
+            for (int c = 0; c < ci; c++) {
+                for (int t = 0; t < taps; t++) {
+                    dw[(o * ci + c) * taps + t] = acc[o * accStride + (t * blocks + c / LANES) * LANES + c % LANES];
+                }
+            }
+        }
+    }
+
+    /** Frames one image channels last: {@code xt[at + ((y + pad) * wp + x + pad) * c + ch] = src[from + (ch * h + y) * w + x]}. */
+    private static void frameChannelsLast(float[] src, int from, int c, int h, int w, int pad, float[] xt, int at) {
+        int wp = w + 2 * pad;
+        java.util.Arrays.fill(xt, at, at + (h + 2 * pad) * wp * c, 0f);
+        for (int y = 0; y < h; y++) {
+            int row = at + ((y + pad) * wp + pad) * c;
+            for (int ch = 0; ch < c; ch++) {
+                for (int xx = 0, in = from + (ch * h + y) * w, out = row + ch; xx < w; xx++, out += c) {
+                    xt[out] = src[in + xx];
+                }
+            }
+        }
+    }
+
+    private static FloatVector load(float[] a, int at) {
+        return FloatVector.fromArray(SPECIES, a, at);
+    }
+
+    /**
+     * Output channels {@code o0 .. o0 + 7} (rows of the output gradient from {@code dyAt}, {@code p} apart) by 3 columns
+     * (offsets {@code c0 .. c2} into a position's framed taps), over output rows {@code [y0, y1)} of one sample; the
+     * sums continue from {@code acc}, where each output channel's columns are a row ({@code accStride} apart).
+     */
+    private static void channelsLastTile8x3(float[] xt, int img, int c0, int c1, int c2, float[] dy, int dyAt, int p,
+                                            int y0, int y1, int wo, int rowStep, int colStep, float[] acc, int accAt,
+                                            int accStride) {
+        int r0 = accAt, r1 = r0 + accStride, r2 = r1 + accStride, r3 = r2 + accStride;
+        int r4 = r3 + accStride, r5 = r4 + accStride, r6 = r5 + accStride, r7 = r6 + accStride;
+        FloatVector a00 = load(acc, r0), a01 = load(acc, r0 + LANES), a02 = load(acc, r0 + 2 * LANES);
+        FloatVector a10 = load(acc, r1), a11 = load(acc, r1 + LANES), a12 = load(acc, r1 + 2 * LANES);
+        FloatVector a20 = load(acc, r2), a21 = load(acc, r2 + LANES), a22 = load(acc, r2 + 2 * LANES);
+        FloatVector a30 = load(acc, r3), a31 = load(acc, r3 + LANES), a32 = load(acc, r3 + 2 * LANES);
+        FloatVector a40 = load(acc, r4), a41 = load(acc, r4 + LANES), a42 = load(acc, r4 + 2 * LANES);
+        FloatVector a50 = load(acc, r5), a51 = load(acc, r5 + LANES), a52 = load(acc, r5 + 2 * LANES);
+        FloatVector a60 = load(acc, r6), a61 = load(acc, r6 + LANES), a62 = load(acc, r6 + 2 * LANES);
+        FloatVector a70 = load(acc, r7), a71 = load(acc, r7 + LANES), a72 = load(acc, r7 + 2 * LANES);
+        for (int y = y0; y < y1; y++) {
+            for (int xx = 0, q = y * wo, at = img + y * rowStep; xx < wo; xx++, q++, at += colStep) {
+                FloatVector x0 = load(xt, at + c0), x1 = load(xt, at + c1), x2 = load(xt, at + c2);
+                FloatVector d = FloatVector.broadcast(SPECIES, dy[dyAt + q]);
+                a00 = x0.fma(d, a00); a01 = x1.fma(d, a01); a02 = x2.fma(d, a02);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + p + q]);
+                a10 = x0.fma(d, a10); a11 = x1.fma(d, a11); a12 = x2.fma(d, a12);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 2 * p + q]);
+                a20 = x0.fma(d, a20); a21 = x1.fma(d, a21); a22 = x2.fma(d, a22);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 3 * p + q]);
+                a30 = x0.fma(d, a30); a31 = x1.fma(d, a31); a32 = x2.fma(d, a32);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 4 * p + q]);
+                a40 = x0.fma(d, a40); a41 = x1.fma(d, a41); a42 = x2.fma(d, a42);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 5 * p + q]);
+                a50 = x0.fma(d, a50); a51 = x1.fma(d, a51); a52 = x2.fma(d, a52);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 6 * p + q]);
+                a60 = x0.fma(d, a60); a61 = x1.fma(d, a61); a62 = x2.fma(d, a62);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 7 * p + q]);
+                a70 = x0.fma(d, a70); a71 = x1.fma(d, a71); a72 = x2.fma(d, a72);
+            }
+        }
+        a00.intoArray(acc, r0); a01.intoArray(acc, r0 + LANES); a02.intoArray(acc, r0 + 2 * LANES);
+        a10.intoArray(acc, r1); a11.intoArray(acc, r1 + LANES); a12.intoArray(acc, r1 + 2 * LANES);
+        a20.intoArray(acc, r2); a21.intoArray(acc, r2 + LANES); a22.intoArray(acc, r2 + 2 * LANES);
+        a30.intoArray(acc, r3); a31.intoArray(acc, r3 + LANES); a32.intoArray(acc, r3 + 2 * LANES);
+        a40.intoArray(acc, r4); a41.intoArray(acc, r4 + LANES); a42.intoArray(acc, r4 + 2 * LANES);
+        a50.intoArray(acc, r5); a51.intoArray(acc, r5 + LANES); a52.intoArray(acc, r5 + 2 * LANES);
+        a60.intoArray(acc, r6); a61.intoArray(acc, r6 + LANES); a62.intoArray(acc, r6 + 2 * LANES);
+        a70.intoArray(acc, r7); a71.intoArray(acc, r7 + LANES); a72.intoArray(acc, r7 + 2 * LANES);
+    }
+
+    /** As {@link #channelsLastTile8x3}, for 4 output channels by 2 columns (16 registers). */
+    private static void channelsLastTile4x2(float[] xt, int img, int c0, int c1, float[] dy, int dyAt, int p,
+                                            int y0, int y1, int wo, int rowStep, int colStep, float[] acc, int accAt,
+                                            int accStride) {
+        int r0 = accAt, r1 = r0 + accStride, r2 = r1 + accStride, r3 = r2 + accStride;
+        FloatVector a00 = load(acc, r0), a01 = load(acc, r0 + LANES);
+        FloatVector a10 = load(acc, r1), a11 = load(acc, r1 + LANES);
+        FloatVector a20 = load(acc, r2), a21 = load(acc, r2 + LANES);
+        FloatVector a30 = load(acc, r3), a31 = load(acc, r3 + LANES);
+        for (int y = y0; y < y1; y++) {
+            for (int xx = 0, q = y * wo, at = img + y * rowStep; xx < wo; xx++, q++, at += colStep) {
+                FloatVector x0 = load(xt, at + c0), x1 = load(xt, at + c1);
+                FloatVector d = FloatVector.broadcast(SPECIES, dy[dyAt + q]);
+                a00 = x0.fma(d, a00); a01 = x1.fma(d, a01);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + p + q]);
+                a10 = x0.fma(d, a10); a11 = x1.fma(d, a11);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 2 * p + q]);
+                a20 = x0.fma(d, a20); a21 = x1.fma(d, a21);
+                d = FloatVector.broadcast(SPECIES, dy[dyAt + 3 * p + q]);
+                a30 = x0.fma(d, a30); a31 = x1.fma(d, a31);
+            }
+        }
+        a00.intoArray(acc, r0); a01.intoArray(acc, r0 + LANES);
+        a10.intoArray(acc, r1); a11.intoArray(acc, r1 + LANES);
+        a20.intoArray(acc, r2); a21.intoArray(acc, r2 + LANES);
+        a30.intoArray(acc, r3); a31.intoArray(acc, r3 + LANES);
     }
 }

@@ -15,16 +15,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The vector path's weight gradient (output channels in lanes, {@link VectorConv#weightGradient}) gives the plain
- * path's bits (one matrix product over im2col rows) on shapes that leave lanes and tap tiles part empty, strided and
- * padded, for float inputs and for the signs of the binary convolution; on 1 and 2 threads. The module's second
- * surefire run repeats it at 128 bits.
+ * The vector path's weight gradient ({@link VectorConv#weightGradient}: input channels in the lanes where they fill
+ * whole vectors, output channels otherwise) gives the plain path's bits (one matrix product over im2col rows) on
+ * shapes that leave lanes and tap tiles part empty, strided and padded, for float inputs and for the signs of the
+ * binary convolution; on 1 and 2 threads. The module's second surefire run repeats it at 128 bits.
  */
 class WeightGradientBitsTest {
     /** in channels, out channels, size, kernel, stride, padding, batch. */
     private static final int[][] SHAPES = {
             {16, 16, 12, 3, 1, 1, 3}, {1, 16, 9, 3, 1, 1, 2}, {3, 10, 7, 3, 2, 1, 2}, {5, 24, 8, 3, 1, 0, 2},
-            {16, 32, 10, 3, 2, 1, 2}, {7, 40, 6, 1, 1, 0, 3}, {4, 64, 5, 3, 1, 2, 1}, {9, 33, 9, 2, 2, 0, 2}};
+            {16, 32, 10, 3, 2, 1, 2}, {7, 40, 6, 1, 1, 0, 3}, {4, 64, 5, 3, 1, 2, 1}, {9, 33, 9, 2, 2, 0, 2},
+            // input channels in the lanes (whole vectors of them at 128, 256 and 512 bits): padded 1 and 2, strided
+            {32, 24, 6, 3, 1, 1, 2}, {16, 8, 5, 3, 1, 2, 2}, {32, 16, 9, 3, 2, 1, 2}, {64, 16, 4, 1, 1, 0, 2}};
 
     @Test
     void theVectorWeightGradientGivesThePlainPathsBits() {
