@@ -113,15 +113,9 @@ final class ChannelKernels extends CpuKernelFamily {
                 sm = f(saveMean), si = f(saveInvStd);
         par.forRange(c, count * 3, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
-                double sum = 0;
-                for (int i = 0; i < n; i++) {
-                    sum += red.sum(xa, (i * c + ch) * hw, hw);
-                }
+                double sum = red.sumPlanes(xa, ch * hw, c * hw, n, hw);
                 double mean = sum / count;
-                double sq = 0;
-                for (int i = 0; i < n; i++) {
-                    sq += red.squares(xa, (i * c + ch) * hw, hw, mean);
-                }
+                double sq = red.squaresPlanes(xa, ch * hw, c * hw, n, hw, mean);
                 double biased = sq / count;
                 double inv = 1.0 / Math.sqrt(biased + eps);
                 float scale = (float) (g[ch] * inv);
@@ -169,12 +163,8 @@ final class ChannelKernels extends CpuKernelFamily {
         par.forRange(c, count * 3, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double mean = sm[ch], inv = si[ch];
-                double sumDy = 0, sumDyCentred = 0;
-                for (int i = 0; i < n; i++) {
-                    int o = (i * c + ch) * hw;
-                    sumDy += red.sum(dya, o, hw);
-                    sumDyCentred += red.dotCentred(dya, o, xa, o, hw, mean);
-                }
+                double sumDy = red.sumPlanes(dya, ch * hw, c * hw, n, hw);
+                double sumDyCentred = red.dotCentredPlanes(dya, xa, ch * hw, c * hw, n, hw, mean);
                 double sumDyXhat = sumDyCentred * inv;
                 dg[ch] = (float) sumDyXhat;
                 db[ch] = (float) sumDy;

@@ -8,12 +8,25 @@ abstract class Pointwise {
     /** {@code y[i] = x[i] < 0 ? slope * x[i] : x[i]} for {@code i} in {@code [off, off + n)}. */
     abstract void prelu(float[] x, int off, int n, float slope, float[] y);
 
+    /**
+     * PReLU's input gradient: {@code dx[i] = x[i] < 0 ? dy[i] * negative : dy[i]} for {@code i} in
+     * {@code [off, off + n)}, where {@code negative} is the caller's {@code 1 + (slope - 1)}.
+     */
+    abstract void preluBackward(float[] x, float[] dy, int off, int n, float negative, float[] dx);
+
     static final Pointwise SCALAR = new Pointwise() {
         @Override
         void prelu(float[] x, int off, int n, float slope, float[] y) {
             for (int i = off, end = off + n; i < end; i++) {
                 float v = x[i];
                 y[i] = v < 0f ? slope * v : v;
+            }
+        }
+
+        @Override
+        void preluBackward(float[] x, float[] dy, int off, int n, float negative, float[] dx) {
+            for (int i = off, end = off + n; i < end; i++) {
+                dx[i] = x[i] < 0f ? dy[i] * negative : dy[i];
             }
         }
     };

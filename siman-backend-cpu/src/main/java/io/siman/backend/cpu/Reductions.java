@@ -37,14 +37,65 @@ abstract class Reductions {
      */
     abstract void approxSignSums(float[] x, float[] dxb, int off, int n, float mean, float inv, double[] out);
 
+    // Reductions over planes {@code [count]} of {@code n} elements, {@code stride} apart from {@code off} (a channel's
+    // planes in an [N, C, H, W] tensor): each plane reduced as above, the results added in plane order in double. The
+    // vector path runs {@value #PLANES} planes side by side, whose chains do not wait on each other.
+
+    /** Planes reduced side by side. */
+    static final int PLANES = 4;
+
+    /** {@code sum over planes of sum(x, plane, n)}. */
+    double sumPlanes(float[] x, int off, int stride, int count, int n) {
+        double s = 0;
+        for (int i = 0; i < count; i++) {
+            s += sum(x, off + i * stride, n);
+        }
+        return s;
+    }
+
+    /** {@code sum over planes of squares(x, plane, n, mean)}. */
+    double squaresPlanes(float[] x, int off, int stride, int count, int n, double mean) {
+        double s = 0;
+        for (int i = 0; i < count; i++) {
+            s += squares(x, off + i * stride, n, mean);
+        }
+        return s;
+    }
+
+    /** {@code sum over planes of dotCentred(a, plane, b, plane, n, shift)}: both arrays at the same offsets. */
+    double dotCentredPlanes(float[] a, float[] b, int off, int stride, int count, int n, double shift) {
+        double s = 0;
+        for (int i = 0; i < count; i++) {
+            s += dotCentred(a, off + i * stride, b, off + i * stride, n, shift);
+        }
+        return s;
+    }
+
+    /** {@code sum over planes of negativeDot(dy, x, plane, n)}. */
+    double negativeDotPlanes(float[] dy, float[] x, int off, int stride, int count, int n) {
+        double s = 0;
+        for (int i = 0; i < count; i++) {
+            s += negativeDot(dy, x, off + i * stride, n);
+        }
+        return s;
+    }
+
     /** A thread's lane buffers: one block's 16 float lane sums and two rows of 16 double partial sums. */
     static final class Buffers {
         final float[] lanes = new float[VIRTUAL], more = new float[VIRTUAL];
         final double[] first = new double[VIRTUAL], second = new double[VIRTUAL];
+        /** The same for {@link #PLANES} planes side by side. */
+        final float[] planeLanes = new float[PLANES * VIRTUAL];
+        final double[] planePartials = new double[PLANES * VIRTUAL];
 
         Buffers cleared() {
             java.util.Arrays.fill(first, 0);
             java.util.Arrays.fill(second, 0);
+            return this;
+        }
+
+        Buffers clearedPlanes() {
+            java.util.Arrays.fill(planePartials, 0);
             return this;
         }
     }
@@ -52,18 +103,23 @@ abstract class Reductions {
     /** Kernels call the reductions once per row: buffers per call made most of a training step's garbage. */
     static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-    /** Adds a block's 16 float lane sums to the double partial sums, lane by lane. */
+    /** Adds a block's float lane sums (16, or 16 per plane) to the double partial sums, lane by lane. */
     static void widen(float[] lanes, double[] partial) {
-        for (int l = 0; l < VIRTUAL; l++) {
+        for (int l = 0; l < partial.length; l++) {
             partial[l] += lanes[l];
         }
     }
 
     /** The partial sums added in lane order. */
     static double total(double[] partial) {
+        return total(partial, 0);
+    }
+
+    /** The 16 partial sums from {@code from} added in lane order. */
+    static double total(double[] partial, int from) {
         double s = 0;
-        for (double p : partial) {
-            s += p;
+        for (int l = from; l < from + VIRTUAL; l++) {
+            s += partial[l];
         }
         return s;
     }

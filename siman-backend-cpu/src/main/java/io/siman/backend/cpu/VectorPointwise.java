@@ -24,4 +24,16 @@ final class VectorPointwise extends Pointwise {
             y[i] = v < 0f ? slope * v : v;
         }
     }
+
+    @Override
+    void preluBackward(float[] x, float[] dy, int off, int n, float negative, float[] dx) {
+        int i = off, end = off + n, vecEnd = off + n - n % FLOATS.length();
+        for (; i < vecEnd; i += FLOATS.length()) {
+            FloatVector d = FloatVector.fromArray(FLOATS, dy, i);
+            d.blend(d.mul(negative), FloatVector.fromArray(FLOATS, x, i).compare(VectorOperators.LT, 0f)).intoArray(dx, i);
+        }
+        for (; i < end; i++) {
+            dx[i] = x[i] < 0f ? dy[i] * negative : dy[i];
+        }
+    }
 }

@@ -234,4 +234,296 @@ final class VectorReductions extends Reductions {
         }
         approxSignTail(total(b.first), total(b.second), x, dxb, off, end, n, mean, inv, out);
     }
+
+    // ---------------------------------------------------------------- four planes at a time
+
+    @Override
+    double sumPlanes(float[] x, int off, int stride, int count, int n) {
+        double s = 0;
+        int i = 0;
+        for (; i + PLANES <= count; i += PLANES) {
+            int o0 = off + i * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+            Buffers b = BUFFERS.get().clearedPlanes();
+            float[] lanes = b.planeLanes;
+            double[] p = b.planePartials;
+            int j = 0, end = rounds(n);
+            while (j < end) {
+                FloatVector a00 = FloatVector.zero(FLOATS), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+                FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
+                for (int stop = Math.min(end, j + BLOCK * VIRTUAL); j < stop; j += VIRTUAL) {
+                    a00 = a00.add(FloatVector.fromArray(FLOATS, x, o0 + j));
+                    a10 = a10.add(FloatVector.fromArray(FLOATS, x, o1 + j));
+                    a20 = a20.add(FloatVector.fromArray(FLOATS, x, o2 + j));
+                    a30 = a30.add(FloatVector.fromArray(FLOATS, x, o3 + j));
+                    if (PER > 1) {
+                        a01 = a01.add(FloatVector.fromArray(FLOATS, x, o0 + j + LANES));
+                        a11 = a11.add(FloatVector.fromArray(FLOATS, x, o1 + j + LANES));
+                        a21 = a21.add(FloatVector.fromArray(FLOATS, x, o2 + j + LANES));
+                        a31 = a31.add(FloatVector.fromArray(FLOATS, x, o3 + j + LANES));
+                    }
+                    if (PER > 2) {
+                        a02 = a02.add(FloatVector.fromArray(FLOATS, x, o0 + j + 2 * LANES));
+                        a12 = a12.add(FloatVector.fromArray(FLOATS, x, o1 + j + 2 * LANES));
+                        a22 = a22.add(FloatVector.fromArray(FLOATS, x, o2 + j + 2 * LANES));
+                        a32 = a32.add(FloatVector.fromArray(FLOATS, x, o3 + j + 2 * LANES));
+                        a03 = a03.add(FloatVector.fromArray(FLOATS, x, o0 + j + 3 * LANES));
+                        a13 = a13.add(FloatVector.fromArray(FLOATS, x, o1 + j + 3 * LANES));
+                        a23 = a23.add(FloatVector.fromArray(FLOATS, x, o2 + j + 3 * LANES));
+                        a33 = a33.add(FloatVector.fromArray(FLOATS, x, o3 + j + 3 * LANES));
+                    }
+                }
+                a00.intoArray(lanes, 0);
+                a10.intoArray(lanes, VIRTUAL);
+                a20.intoArray(lanes, 2 * VIRTUAL);
+                a30.intoArray(lanes, 3 * VIRTUAL);
+                if (PER > 1) {
+                    a01.intoArray(lanes, LANES);
+                    a11.intoArray(lanes, VIRTUAL + LANES);
+                    a21.intoArray(lanes, 2 * VIRTUAL + LANES);
+                    a31.intoArray(lanes, 3 * VIRTUAL + LANES);
+                }
+                if (PER > 2) {
+                    a02.intoArray(lanes, 2 * LANES);
+                    a12.intoArray(lanes, VIRTUAL + 2 * LANES);
+                    a22.intoArray(lanes, 2 * VIRTUAL + 2 * LANES);
+                    a32.intoArray(lanes, 3 * VIRTUAL + 2 * LANES);
+                    a03.intoArray(lanes, 3 * LANES);
+                    a13.intoArray(lanes, VIRTUAL + 3 * LANES);
+                    a23.intoArray(lanes, 2 * VIRTUAL + 3 * LANES);
+                    a33.intoArray(lanes, 3 * VIRTUAL + 3 * LANES);
+                }
+                widen(lanes, p);
+            }
+            s += sumTail(total(p, 0), x, o0, end, n);
+            s += sumTail(total(p, VIRTUAL), x, o1, end, n);
+            s += sumTail(total(p, 2 * VIRTUAL), x, o2, end, n);
+            s += sumTail(total(p, 3 * VIRTUAL), x, o3, end, n);
+        }
+        for (; i < count; i++) {
+            s += sum(x, off + i * stride, n);
+        }
+        return s;
+    }
+
+    @Override
+    double squaresPlanes(float[] x, int off, int stride, int count, int n, double mean) {
+        float m = (float) mean;
+        double s = 0;
+        int i = 0;
+        for (; i + PLANES <= count; i += PLANES) {
+            int o0 = off + i * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+            Buffers b = BUFFERS.get().clearedPlanes();
+            float[] lanes = b.planeLanes;
+            double[] p = b.planePartials;
+            int j = 0, end = rounds(n);
+            while (j < end) {
+                FloatVector a00 = FloatVector.zero(FLOATS), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+                FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
+                for (int stop = Math.min(end, j + BLOCK * VIRTUAL); j < stop; j += VIRTUAL) {
+                    FloatVector d00 = FloatVector.fromArray(FLOATS, x, o0 + j).sub(m);
+                    a00 = d00.fma(d00, a00);
+                    FloatVector d10 = FloatVector.fromArray(FLOATS, x, o1 + j).sub(m);
+                    a10 = d10.fma(d10, a10);
+                    FloatVector d20 = FloatVector.fromArray(FLOATS, x, o2 + j).sub(m);
+                    a20 = d20.fma(d20, a20);
+                    FloatVector d30 = FloatVector.fromArray(FLOATS, x, o3 + j).sub(m);
+                    a30 = d30.fma(d30, a30);
+                    if (PER > 1) {
+                        FloatVector d01 = FloatVector.fromArray(FLOATS, x, o0 + j + LANES).sub(m);
+                        a01 = d01.fma(d01, a01);
+                        FloatVector d11 = FloatVector.fromArray(FLOATS, x, o1 + j + LANES).sub(m);
+                        a11 = d11.fma(d11, a11);
+                        FloatVector d21 = FloatVector.fromArray(FLOATS, x, o2 + j + LANES).sub(m);
+                        a21 = d21.fma(d21, a21);
+                        FloatVector d31 = FloatVector.fromArray(FLOATS, x, o3 + j + LANES).sub(m);
+                        a31 = d31.fma(d31, a31);
+                    }
+                    if (PER > 2) {
+                        FloatVector d02 = FloatVector.fromArray(FLOATS, x, o0 + j + 2 * LANES).sub(m);
+                        a02 = d02.fma(d02, a02);
+                        FloatVector d12 = FloatVector.fromArray(FLOATS, x, o1 + j + 2 * LANES).sub(m);
+                        a12 = d12.fma(d12, a12);
+                        FloatVector d22 = FloatVector.fromArray(FLOATS, x, o2 + j + 2 * LANES).sub(m);
+                        a22 = d22.fma(d22, a22);
+                        FloatVector d32 = FloatVector.fromArray(FLOATS, x, o3 + j + 2 * LANES).sub(m);
+                        a32 = d32.fma(d32, a32);
+                        FloatVector d03 = FloatVector.fromArray(FLOATS, x, o0 + j + 3 * LANES).sub(m);
+                        a03 = d03.fma(d03, a03);
+                        FloatVector d13 = FloatVector.fromArray(FLOATS, x, o1 + j + 3 * LANES).sub(m);
+                        a13 = d13.fma(d13, a13);
+                        FloatVector d23 = FloatVector.fromArray(FLOATS, x, o2 + j + 3 * LANES).sub(m);
+                        a23 = d23.fma(d23, a23);
+                        FloatVector d33 = FloatVector.fromArray(FLOATS, x, o3 + j + 3 * LANES).sub(m);
+                        a33 = d33.fma(d33, a33);
+                    }
+                }
+                a00.intoArray(lanes, 0);
+                a10.intoArray(lanes, VIRTUAL);
+                a20.intoArray(lanes, 2 * VIRTUAL);
+                a30.intoArray(lanes, 3 * VIRTUAL);
+                if (PER > 1) {
+                    a01.intoArray(lanes, LANES);
+                    a11.intoArray(lanes, VIRTUAL + LANES);
+                    a21.intoArray(lanes, 2 * VIRTUAL + LANES);
+                    a31.intoArray(lanes, 3 * VIRTUAL + LANES);
+                }
+                if (PER > 2) {
+                    a02.intoArray(lanes, 2 * LANES);
+                    a12.intoArray(lanes, VIRTUAL + 2 * LANES);
+                    a22.intoArray(lanes, 2 * VIRTUAL + 2 * LANES);
+                    a32.intoArray(lanes, 3 * VIRTUAL + 2 * LANES);
+                    a03.intoArray(lanes, 3 * LANES);
+                    a13.intoArray(lanes, VIRTUAL + 3 * LANES);
+                    a23.intoArray(lanes, 2 * VIRTUAL + 3 * LANES);
+                    a33.intoArray(lanes, 3 * VIRTUAL + 3 * LANES);
+                }
+                widen(lanes, p);
+            }
+            s += squaresTail(total(p, 0), x, o0, end, n, m);
+            s += squaresTail(total(p, VIRTUAL), x, o1, end, n, m);
+            s += squaresTail(total(p, 2 * VIRTUAL), x, o2, end, n, m);
+            s += squaresTail(total(p, 3 * VIRTUAL), x, o3, end, n, m);
+        }
+        for (; i < count; i++) {
+            s += squares(x, off + i * stride, n, mean);
+        }
+        return s;
+    }
+
+    @Override
+    double dotCentredPlanes(float[] a, float[] bv, int off, int stride, int count, int n, double shift) {
+        float m = (float) shift;
+        double s = 0;
+        int i = 0;
+        for (; i + PLANES <= count; i += PLANES) {
+            int o0 = off + i * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+            Buffers b = BUFFERS.get().clearedPlanes();
+            float[] lanes = b.planeLanes;
+            double[] p = b.planePartials;
+            int j = 0, end = rounds(n);
+            while (j < end) {
+                FloatVector a00 = FloatVector.zero(FLOATS), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+                FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
+                for (int stop = Math.min(end, j + BLOCK * VIRTUAL); j < stop; j += VIRTUAL) {
+                    a00 = FloatVector.fromArray(FLOATS, a, o0 + j).fma(FloatVector.fromArray(FLOATS, bv, o0 + j).sub(m), a00);
+                    a10 = FloatVector.fromArray(FLOATS, a, o1 + j).fma(FloatVector.fromArray(FLOATS, bv, o1 + j).sub(m), a10);
+                    a20 = FloatVector.fromArray(FLOATS, a, o2 + j).fma(FloatVector.fromArray(FLOATS, bv, o2 + j).sub(m), a20);
+                    a30 = FloatVector.fromArray(FLOATS, a, o3 + j).fma(FloatVector.fromArray(FLOATS, bv, o3 + j).sub(m), a30);
+                    if (PER > 1) {
+                        a01 = FloatVector.fromArray(FLOATS, a, o0 + j + LANES).fma(FloatVector.fromArray(FLOATS, bv, o0 + j + LANES).sub(m), a01);
+                        a11 = FloatVector.fromArray(FLOATS, a, o1 + j + LANES).fma(FloatVector.fromArray(FLOATS, bv, o1 + j + LANES).sub(m), a11);
+                        a21 = FloatVector.fromArray(FLOATS, a, o2 + j + LANES).fma(FloatVector.fromArray(FLOATS, bv, o2 + j + LANES).sub(m), a21);
+                        a31 = FloatVector.fromArray(FLOATS, a, o3 + j + LANES).fma(FloatVector.fromArray(FLOATS, bv, o3 + j + LANES).sub(m), a31);
+                    }
+                    if (PER > 2) {
+                        a02 = FloatVector.fromArray(FLOATS, a, o0 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o0 + j + 2 * LANES).sub(m), a02);
+                        a12 = FloatVector.fromArray(FLOATS, a, o1 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o1 + j + 2 * LANES).sub(m), a12);
+                        a22 = FloatVector.fromArray(FLOATS, a, o2 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o2 + j + 2 * LANES).sub(m), a22);
+                        a32 = FloatVector.fromArray(FLOATS, a, o3 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o3 + j + 2 * LANES).sub(m), a32);
+                        a03 = FloatVector.fromArray(FLOATS, a, o0 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o0 + j + 3 * LANES).sub(m), a03);
+                        a13 = FloatVector.fromArray(FLOATS, a, o1 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o1 + j + 3 * LANES).sub(m), a13);
+                        a23 = FloatVector.fromArray(FLOATS, a, o2 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o2 + j + 3 * LANES).sub(m), a23);
+                        a33 = FloatVector.fromArray(FLOATS, a, o3 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, bv, o3 + j + 3 * LANES).sub(m), a33);
+                    }
+                }
+                a00.intoArray(lanes, 0);
+                a10.intoArray(lanes, VIRTUAL);
+                a20.intoArray(lanes, 2 * VIRTUAL);
+                a30.intoArray(lanes, 3 * VIRTUAL);
+                if (PER > 1) {
+                    a01.intoArray(lanes, LANES);
+                    a11.intoArray(lanes, VIRTUAL + LANES);
+                    a21.intoArray(lanes, 2 * VIRTUAL + LANES);
+                    a31.intoArray(lanes, 3 * VIRTUAL + LANES);
+                }
+                if (PER > 2) {
+                    a02.intoArray(lanes, 2 * LANES);
+                    a12.intoArray(lanes, VIRTUAL + 2 * LANES);
+                    a22.intoArray(lanes, 2 * VIRTUAL + 2 * LANES);
+                    a32.intoArray(lanes, 3 * VIRTUAL + 2 * LANES);
+                    a03.intoArray(lanes, 3 * LANES);
+                    a13.intoArray(lanes, VIRTUAL + 3 * LANES);
+                    a23.intoArray(lanes, 2 * VIRTUAL + 3 * LANES);
+                    a33.intoArray(lanes, 3 * VIRTUAL + 3 * LANES);
+                }
+                widen(lanes, p);
+            }
+            s += dotCentredTail(total(p, 0), a, o0, bv, o0, end, n, m);
+            s += dotCentredTail(total(p, VIRTUAL), a, o1, bv, o1, end, n, m);
+            s += dotCentredTail(total(p, 2 * VIRTUAL), a, o2, bv, o2, end, n, m);
+            s += dotCentredTail(total(p, 3 * VIRTUAL), a, o3, bv, o3, end, n, m);
+        }
+        for (; i < count; i++) {
+            s += dotCentred(a, off + i * stride, bv, off + i * stride, n, shift);
+        }
+        return s;
+    }
+
+    @Override
+    double negativeDotPlanes(float[] dy, float[] x, int off, int stride, int count, int n) {
+        double s = 0;
+        int i = 0;
+        for (; i + PLANES <= count; i += PLANES) {
+            int o0 = off + i * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+            Buffers b = BUFFERS.get().clearedPlanes();
+            float[] lanes = b.planeLanes;
+            double[] p = b.planePartials;
+            int j = 0, end = rounds(n);
+            while (j < end) {
+                FloatVector a00 = FloatVector.zero(FLOATS), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+                FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
+                for (int stop = Math.min(end, j + BLOCK * VIRTUAL); j < stop; j += VIRTUAL) {
+                    a00 = FloatVector.fromArray(FLOATS, dy, o0 + j).fma(FloatVector.fromArray(FLOATS, x, o0 + j).min(0f), a00);
+                    a10 = FloatVector.fromArray(FLOATS, dy, o1 + j).fma(FloatVector.fromArray(FLOATS, x, o1 + j).min(0f), a10);
+                    a20 = FloatVector.fromArray(FLOATS, dy, o2 + j).fma(FloatVector.fromArray(FLOATS, x, o2 + j).min(0f), a20);
+                    a30 = FloatVector.fromArray(FLOATS, dy, o3 + j).fma(FloatVector.fromArray(FLOATS, x, o3 + j).min(0f), a30);
+                    if (PER > 1) {
+                        a01 = FloatVector.fromArray(FLOATS, dy, o0 + j + LANES).fma(FloatVector.fromArray(FLOATS, x, o0 + j + LANES).min(0f), a01);
+                        a11 = FloatVector.fromArray(FLOATS, dy, o1 + j + LANES).fma(FloatVector.fromArray(FLOATS, x, o1 + j + LANES).min(0f), a11);
+                        a21 = FloatVector.fromArray(FLOATS, dy, o2 + j + LANES).fma(FloatVector.fromArray(FLOATS, x, o2 + j + LANES).min(0f), a21);
+                        a31 = FloatVector.fromArray(FLOATS, dy, o3 + j + LANES).fma(FloatVector.fromArray(FLOATS, x, o3 + j + LANES).min(0f), a31);
+                    }
+                    if (PER > 2) {
+                        a02 = FloatVector.fromArray(FLOATS, dy, o0 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, x, o0 + j + 2 * LANES).min(0f), a02);
+                        a12 = FloatVector.fromArray(FLOATS, dy, o1 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, x, o1 + j + 2 * LANES).min(0f), a12);
+                        a22 = FloatVector.fromArray(FLOATS, dy, o2 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, x, o2 + j + 2 * LANES).min(0f), a22);
+                        a32 = FloatVector.fromArray(FLOATS, dy, o3 + j + 2 * LANES).fma(FloatVector.fromArray(FLOATS, x, o3 + j + 2 * LANES).min(0f), a32);
+                        a03 = FloatVector.fromArray(FLOATS, dy, o0 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, x, o0 + j + 3 * LANES).min(0f), a03);
+                        a13 = FloatVector.fromArray(FLOATS, dy, o1 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, x, o1 + j + 3 * LANES).min(0f), a13);
+                        a23 = FloatVector.fromArray(FLOATS, dy, o2 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, x, o2 + j + 3 * LANES).min(0f), a23);
+                        a33 = FloatVector.fromArray(FLOATS, dy, o3 + j + 3 * LANES).fma(FloatVector.fromArray(FLOATS, x, o3 + j + 3 * LANES).min(0f), a33);
+                    }
+                }
+                a00.intoArray(lanes, 0);
+                a10.intoArray(lanes, VIRTUAL);
+                a20.intoArray(lanes, 2 * VIRTUAL);
+                a30.intoArray(lanes, 3 * VIRTUAL);
+                if (PER > 1) {
+                    a01.intoArray(lanes, LANES);
+                    a11.intoArray(lanes, VIRTUAL + LANES);
+                    a21.intoArray(lanes, 2 * VIRTUAL + LANES);
+                    a31.intoArray(lanes, 3 * VIRTUAL + LANES);
+                }
+                if (PER > 2) {
+                    a02.intoArray(lanes, 2 * LANES);
+                    a12.intoArray(lanes, VIRTUAL + 2 * LANES);
+                    a22.intoArray(lanes, 2 * VIRTUAL + 2 * LANES);
+                    a32.intoArray(lanes, 3 * VIRTUAL + 2 * LANES);
+                    a03.intoArray(lanes, 3 * LANES);
+                    a13.intoArray(lanes, VIRTUAL + 3 * LANES);
+                    a23.intoArray(lanes, 2 * VIRTUAL + 3 * LANES);
+                    a33.intoArray(lanes, 3 * VIRTUAL + 3 * LANES);
+                }
+                widen(lanes, p);
+            }
+            s += negativeDotTail(total(p, 0), dy, x, o0, end, n);
+            s += negativeDotTail(total(p, VIRTUAL), dy, x, o1, end, n);
+            s += negativeDotTail(total(p, 2 * VIRTUAL), dy, x, o2, end, n);
+            s += negativeDotTail(total(p, 3 * VIRTUAL), dy, x, o3, end, n);
+        }
+        for (; i < count; i++) {
+            s += negativeDot(dy, x, off + i * stride, n);
+        }
+        return s;
+    }
 }

@@ -39,6 +39,31 @@ class ReductionsTest {
                 same(outA[1], outB[1], "approxSign dot " + at);
             }
         }
+        // planes side by side (whole groups of four and the rest), as a channel's planes lie in [N, C, H, W]
+        for (int n : new int[]{16, 64, 100, 1024, 1030}) {
+            for (int count : new int[]{1, 4, 7, 9}) {
+                int stride = 3 * n + 5, off = 2 * n + 1;
+                float[] a = new float[off + count * stride], b = new float[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) (r.nextGaussian() * 3 + 0.5);
+                    b[i] = (float) r.nextGaussian();
+                }
+                String at = count + " planes of " + n;
+                double sum = 0, squares = 0, centred = 0, negative = 0;
+                for (int i = 0; i < count; i++) {
+                    sum += plain.sum(a, off + i * stride, n);
+                    squares += plain.squares(a, off + i * stride, n, 0.37);
+                    centred += plain.dotCentred(a, off + i * stride, b, off + i * stride, n, -0.2);
+                    negative += plain.negativeDot(a, b, off + i * stride, n);
+                }
+                for (Reductions red : new Reductions[]{plain, vector}) {
+                    same(sum, red.sumPlanes(a, off, stride, count, n), "sumPlanes " + at);
+                    same(squares, red.squaresPlanes(a, off, stride, count, n, 0.37), "squaresPlanes " + at);
+                    same(centred, red.dotCentredPlanes(a, b, off, stride, count, n, -0.2), "dotCentredPlanes " + at);
+                    same(negative, red.negativeDotPlanes(a, b, off, stride, count, n), "negativeDotPlanes " + at);
+                }
+            }
+        }
         // and they are sums: a check of the definition against a plain double sum
         float[] ones = new float[1000];
         java.util.Arrays.fill(ones, 1f);
