@@ -8,7 +8,6 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.ArrayList;
@@ -317,36 +316,6 @@ final class VectorBitKernels extends BitKernels {
         }
         return pop;
     }
-
-    // an 8x8 transpose in three rounds of two-vector shuffles (used when vectors hold 8 floats)
-    private static final VectorShuffle<Float> PAIRS_LO = shuffle(0, 8, 1, 9, 4, 12, 5, 13), PAIRS_HI = shuffle(2, 10, 3, 11, 6, 14, 7, 15);
-    private static final VectorShuffle<Float> QUADS_LO = shuffle(0, 1, 8, 9, 4, 5, 12, 13), QUADS_HI = shuffle(2, 3, 10, 11, 6, 7, 14, 15);
-    private static final VectorShuffle<Float> HALVES_LO = shuffle(0, 1, 2, 3, 8, 9, 10, 11), HALVES_HI = shuffle(4, 5, 6, 7, 12, 13, 14, 15);
-
-    private static VectorShuffle<Float> shuffle(int... lanes) {
-        return FLOATS.length() == 8 ? VectorShuffle.fromValues(FLOATS, lanes) : null;
-    }
-
-    /** {@code dst[c * dstStride + x] = src[x * srcStride + c]} for an 8 by 8 block. */
-    private static void transpose8(float[] src, int at, int srcStride, float[] dst, int to, int dstStride) {
-        FloatVector r0 = FloatVector.fromArray(FLOATS, src, at), r1 = FloatVector.fromArray(FLOATS, src, at + srcStride);
-        FloatVector r2 = FloatVector.fromArray(FLOATS, src, at + 2 * srcStride), r3 = FloatVector.fromArray(FLOATS, src, at + 3 * srcStride);
-        FloatVector r4 = FloatVector.fromArray(FLOATS, src, at + 4 * srcStride), r5 = FloatVector.fromArray(FLOATS, src, at + 5 * srcStride);
-        FloatVector r6 = FloatVector.fromArray(FLOATS, src, at + 6 * srcStride), r7 = FloatVector.fromArray(FLOATS, src, at + 7 * srcStride);
-        FloatVector a0 = r0.rearrange(PAIRS_LO, r1), a1 = r0.rearrange(PAIRS_HI, r1), a2 = r2.rearrange(PAIRS_LO, r3), a3 = r2.rearrange(PAIRS_HI, r3);
-        FloatVector a4 = r4.rearrange(PAIRS_LO, r5), a5 = r4.rearrange(PAIRS_HI, r5), a6 = r6.rearrange(PAIRS_LO, r7), a7 = r6.rearrange(PAIRS_HI, r7);
-        FloatVector b0 = a0.rearrange(QUADS_LO, a2), b1 = a0.rearrange(QUADS_HI, a2), b2 = a1.rearrange(QUADS_LO, a3), b3 = a1.rearrange(QUADS_HI, a3);
-        FloatVector b4 = a4.rearrange(QUADS_LO, a6), b5 = a4.rearrange(QUADS_HI, a6), b6 = a5.rearrange(QUADS_LO, a7), b7 = a5.rearrange(QUADS_HI, a7);
-        b0.rearrange(HALVES_LO, b4).intoArray(dst, to);
-        b1.rearrange(HALVES_LO, b5).intoArray(dst, to + dstStride);
-        b2.rearrange(HALVES_LO, b6).intoArray(dst, to + 2 * dstStride);
-        b3.rearrange(HALVES_LO, b7).intoArray(dst, to + 3 * dstStride);
-        b0.rearrange(HALVES_HI, b4).intoArray(dst, to + 4 * dstStride);
-        b1.rearrange(HALVES_HI, b5).intoArray(dst, to + 5 * dstStride);
-        b2.rearrange(HALVES_HI, b6).intoArray(dst, to + 6 * dstStride);
-        b3.rearrange(HALVES_HI, b7).intoArray(dst, to + 7 * dstStride);
-    }
-
 
     // ---------------------------------------------------------------- convolution with positions in lanes
 
@@ -852,7 +821,7 @@ final class VectorBitKernels extends BitKernels {
                 int x = 0, yGroup = ((n * co + grp * LANES) * ho + oy) * wo, src = (grp - g0) * LANES;
                 if (LANES == 8 && (grp + 1) * LANES <= co) {
                     for (; x + 8 <= wo; x += 8) {
-                        transpose8(rowOut, x * 2 * LANES + src, 2 * LANES, y, yGroup + x, ho * wo);
+                        VectorTranspose.square(FLOATS, rowOut, x * 2 * LANES + src, 2 * LANES, y, yGroup + x, ho * wo);
                     }
                 }
                 for (int o = grp * LANES, oEnd = Math.min(co, (grp + 1) * LANES); o < oEnd; o++) {

@@ -595,14 +595,24 @@ final class VectorConv {
         }
     }
 
-    /** Frames one image channels last: {@code xt[at + ((y + pad) * wp + x + pad) * c + ch] = src[from + (ch * h + y) * w + x]}. */
+    /**
+     * Frames one image channels last: {@code xt[at + ((y + pad) * wp + x + pad) * c + ch] = src[from + (ch * h + y) * w + x]},
+     * in square blocks of {@code LANES} channels by {@code LANES} columns transposed in registers ({@code c} is a
+     * multiple of {@code LANES} here); the columns past the last whole block one by one.
+     */
     private static void frameChannelsLast(float[] src, int from, int c, int h, int w, int pad, float[] xt, int at) {
-        int wp = w + 2 * pad;
+        int wp = w + 2 * pad, plane = h * w, whole = VectorTranspose.handles(SPECIES) ? w - w % LANES : 0;
         java.util.Arrays.fill(xt, at, at + (h + 2 * pad) * wp * c, 0f);
         for (int y = 0; y < h; y++) {
             int row = at + ((y + pad) * wp + pad) * c;
+            for (int ch = 0; ch < c; ch += LANES) {
+                int in = from + ch * plane + y * w;
+                for (int x0 = 0; x0 < whole; x0 += LANES) {
+                    VectorTranspose.square(SPECIES, src, in + x0, plane, xt, row + x0 * c + ch, c);
+                }
+            }
             for (int ch = 0; ch < c; ch++) {
-                for (int xx = 0, in = from + (ch * h + y) * w, out = row + ch; xx < w; xx++, out += c) {
+                for (int xx = whole, in = from + ch * plane + y * w, out = row + whole * c + ch; xx < w; xx++, out += c) {
                     xt[out] = src[in + xx];
                 }
             }

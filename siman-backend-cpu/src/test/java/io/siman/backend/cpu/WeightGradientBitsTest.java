@@ -26,7 +26,9 @@ class WeightGradientBitsTest {
             {16, 16, 12, 3, 1, 1, 3}, {1, 16, 9, 3, 1, 1, 2}, {3, 10, 7, 3, 2, 1, 2}, {5, 24, 8, 3, 1, 0, 2},
             {16, 32, 10, 3, 2, 1, 2}, {7, 40, 6, 1, 1, 0, 3}, {4, 64, 5, 3, 1, 2, 1}, {9, 33, 9, 2, 2, 0, 2},
             // input channels in the lanes (whole vectors of them at 128, 256 and 512 bits): padded 1 and 2, strided
-            {32, 24, 6, 3, 1, 1, 2}, {16, 8, 5, 3, 1, 2, 2}, {32, 16, 9, 3, 2, 1, 2}, {64, 16, 4, 1, 1, 0, 2}};
+            {32, 24, 6, 3, 1, 1, 2}, {16, 8, 5, 3, 1, 2, 2}, {32, 16, 9, 3, 2, 1, 2}, {64, 16, 4, 1, 1, 0, 2},
+            // rows framed in blocks transposed in registers and a remainder, at every width
+            {16, 8, 18, 3, 1, 1, 2}, {32, 16, 19, 3, 2, 1, 1}};
 
     @Test
     void theVectorWeightGradientGivesThePlainPathsBits() {
