@@ -57,6 +57,39 @@ final class VectorBitKernels extends BitKernels {
     private final int tile;
     /** The zero-framed input, per calling thread (workers read it during the call). */
     private final ThreadLocal<long[]> scratch = ThreadLocal.withInitial(() -> new long[0]);
+    /**
+     * A task's own buffers, one array of each type, kept by the thread that runs it: at batch 1 a network's kernels
+     * run thousands of times a second, and a fresh tile buffer per call and thread had made a few hundred MB a second
+     * of garbage.
+     */
+    private final ThreadLocal<TaskBuffers> task = ThreadLocal.withInitial(TaskBuffers::new);
+
+    private static final class TaskBuffers {
+        private int[] ints = new int[0];
+        private long[] longs = new long[0];
+        private float[] floats = new float[0];
+
+        int[] ints(int n) {
+            if (ints.length < n) {
+                ints = new int[n];
+            }
+            return ints;
+        }
+
+        long[] longs(int n) {
+            if (longs.length < n) {
+                longs = new long[n];
+            }
+            return longs;
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) {
+                floats = new float[n];
+            }
+            return floats;
+        }
+    }
 
     private VectorBitKernels(int tile) {
         this.tile = tile;
@@ -91,13 +124,13 @@ final class VectorBitKernels extends BitKernels {
         par.forRange(n, (long) c * plane, (from, to) -> {
             // two 32-bit halves per position; channel by channel, so the input streams in order and the
             // halves being built stay in L1 (going position by position would touch 64 planes at once)
-            int[] halves = new int[2 * plane];
+            int[] halves = task.get().ints(2 * plane);
             for (int i = from; i < to; i++) {
                 float t = threshold[i];
                 int xImg = i * c * plane, bImg = i * plane * words;
                 for (int q = 0; q < words; q++) {
                     int c0 = q * 64, cn = Math.min(64, c - c0);
-                    Arrays.fill(halves, 0);
+                    Arrays.fill(halves, 0, 2 * plane, 0);
                     for (int b = 0; b < cn; b++) {
                         int half = (b >>> 5) * plane, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
                         int p = 0;
@@ -146,8 +179,9 @@ final class VectorBitKernels extends BitKernels {
         Convolution conv = new Convolution(g, pm1, xp, plan, frame, pm1 ? null : pixelPopcounts(g, xb), scale, bias, y);
         int groups = plan.groups, pairs = (groups + 1) / 2;
         par.forRange(batch * pairs * ho, (long) g.outWidth() * 2 * LANES * plan.len, (from, to) -> {
-            long[] counts = new long[8 * LANES];
-            float[] rowOut = new float[g.outWidth() * 2 * LANES];
+            TaskBuffers buffers = task.get();
+            long[] counts = buffers.longs(8 * LANES);
+            float[] rowOut = buffers.floats(g.outWidth() * 2 * LANES);
             for (int r = from; r < to; r++) {
                 int oy = r % ho, rest = r / ho, pair = rest % pairs, n = rest / pairs;
                 conv.row(n, oy, 2 * pair, Math.min(groups, 2 * pair + 2), counts, rowOut);
@@ -524,8 +558,9 @@ final class VectorBitKernels extends BitKernels {
         int whole = positions / step * step;
         // cost per block: its words' popcounts, and per output a conversion and the affine, about two words' worth
         par.forRange(batch * blocks, (long) qv * channels * (len + 2), (from, to) -> {
-            long[] counts = new long[16 * LANES];
-            float[] tail = whole < positions ? new float[step] : null;
+            TaskBuffers buffers = task.get();
+            long[] counts = buffers.longs(16 * LANES);
+            float[] tail = whole < positions ? buffers.floats(step) : null;
             for (int item = from; item < to; item++) {
                 int n = item / blocks, o0 = (item % blocks) * channels, oc = Math.min(channels, co - o0);
                 // a block short of channels repeats its last one in the tile; only real channels are kept
