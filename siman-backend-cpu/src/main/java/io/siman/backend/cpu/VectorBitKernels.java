@@ -55,19 +55,25 @@ final class VectorBitKernels extends BitKernels {
 
     /** Accumulators of a register tile of the grid path: channels times vectors of positions. */
     private final int tile;
-    /** The zero-framed input, per calling thread (workers read it during the call). */
-    private final ThreadLocal<long[]> scratch = ThreadLocal.withInitial(() -> new long[0]);
     /**
-     * A task's own buffers, one array of each type, kept by the thread that runs it: at batch 1 a network's kernels
-     * run thousands of times a second, and a fresh tile buffer per call and thread had made a few hundred MB a second
-     * of garbage.
+     * A thread's buffers: the frame its call builds (the workers read it while the call runs), and one array of each
+     * type for the tasks it runs. At batch 1 a network's kernels run thousands of times a second, and a fresh tile
+     * buffer per call and thread had made a few hundred MB a second of garbage.
      */
-    private final ThreadLocal<TaskBuffers> task = ThreadLocal.withInitial(TaskBuffers::new);
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
 
-    private static final class TaskBuffers {
+    private static final class Buffers {
+        private long[] frame = new long[0];
         private int[] ints = new int[0];
         private long[] longs = new long[0];
         private float[] floats = new float[0];
+
+        long[] frame(int n) {
+            if (frame.length < n) {
+                frame = new long[n];
+            }
+            return frame;
+        }
 
         int[] ints(int n) {
             if (ints.length < n) {
@@ -124,7 +130,7 @@ final class VectorBitKernels extends BitKernels {
         par.forRange(n, (long) c * plane, (from, to) -> {
             // two 32-bit halves per position; channel by channel, so the input streams in order and the
             // halves being built stay in L1 (going position by position would touch 64 planes at once)
-            int[] halves = task.get().ints(2 * plane);
+            int[] halves = buffers.get().ints(2 * plane);
             for (int i = from; i < to; i++) {
                 float t = threshold[i];
                 int xImg = i * c * plane, bImg = i * plane * words;
@@ -179,9 +185,9 @@ final class VectorBitKernels extends BitKernels {
         Convolution conv = new Convolution(g, pm1, xp, plan, frame, pm1 ? null : pixelPopcounts(g, xb), scale, bias, y);
         int groups = plan.groups, pairs = (groups + 1) / 2;
         par.forRange(batch * pairs * ho, (long) g.outWidth() * 2 * LANES * plan.len, (from, to) -> {
-            TaskBuffers buffers = task.get();
-            long[] counts = buffers.longs(8 * LANES);
-            float[] rowOut = buffers.floats(g.outWidth() * 2 * LANES);
+            Buffers own = buffers.get();
+            long[] counts = own.longs(8 * LANES);
+            float[] rowOut = own.floats(g.outWidth() * 2 * LANES);
             for (int r = from; r < to; r++) {
                 int oy = r % ho, rest = r / ho, pair = rest % pairs, n = rest / pairs;
                 conv.row(n, oy, 2 * pair, Math.min(groups, 2 * pair + 2), counts, rowOut);
@@ -193,12 +199,7 @@ final class VectorBitKernels extends BitKernels {
     }
 
     private long[] scratch(int n) {
-        long[] s = scratch.get();
-        if (s.length < n) {
-            s = new long[n];
-            scratch.set(s);
-        }
-        return s;
+        return buffers.get().frame(n);
     }
 
     /**
@@ -558,9 +559,9 @@ final class VectorBitKernels extends BitKernels {
         int whole = positions / step * step;
         // cost per block: its words' popcounts, and per output a conversion and the affine, about two words' worth
         par.forRange(batch * blocks, (long) qv * channels * (len + 2), (from, to) -> {
-            TaskBuffers buffers = task.get();
-            long[] counts = buffers.longs(16 * LANES);
-            float[] tail = whole < positions ? buffers.floats(step) : null;
+            Buffers own = buffers.get();
+            long[] counts = own.longs(16 * LANES);
+            float[] tail = whole < positions ? own.floats(step) : null;
             for (int item = from; item < to; item++) {
                 int n = item / blocks, o0 = (item % blocks) * channels, oc = Math.min(channels, co - o0);
                 // a block short of channels repeats its last one in the tile; only real channels are kept
