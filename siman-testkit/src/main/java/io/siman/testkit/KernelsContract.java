@@ -675,6 +675,63 @@ public abstract class KernelsContract {
         }
     }
 
+    // ---------------------------------------------------------------- fused joins of a residual block's training pass
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void batchNormAddPreluIsTheThreeKernelsInOne(Implementation implementation) {
+        io.siman.api.steps.ResidualTrainingSteps steps = steps(implementation, io.siman.api.steps.ResidualTrainingSteps.class,
+                io.siman.api.steps.ResidualTrainingSteps::portable);
+        TrainingKernels t = training();
+        // planes of whole vectors, an odd plane, a plane shorter than a vector, [N, C]
+        for (int[] dims : new int[][]{{4, 3, 8, 8}, {3, 5, 7, 9}, {5, 2, 1, 3}, {6, 7}}) {
+            int c = dims[1];
+            Tensor x = random(2, dims), residual = random(1, dims), gamma = random(1, c), beta = random(1, c), slope = random(1, c);
+            Tensor rm = random(1, c), rv = up(new float[c], c), rm2 = zeros(c), rv2 = zeros(c);
+            k.fill(rv, 1.5f);
+            k.copy(rm, rm2);
+            k.copy(rv, rv2);
+            Tensor normalized = zeros(dims), sumExpected = zeros(dims), yExpected = zeros(dims), mean = zeros(c), inv = zeros(c);
+            t.batchNormTraining(x, gamma, beta, rm, rv, 0.1f, 1e-5f, normalized, mean, inv);
+            k.add(normalized, residual, sumExpected);
+            k.prelu(sumExpected, slope, yExpected);
+            Tensor sum = zeros(dims), y = zeros(dims), mean2 = zeros(c), inv2 = zeros(c);
+            k.fill(sum, 7f);
+            k.fill(y, 7f);
+            steps.batchNormAddPrelu(x, gamma, beta, rm2, rv2, 0.1f, 1e-5f, residual, slope, sum, y, mean2, inv2);
+            String what = "the same floats as batchNormTraining, add and prelu: " + Shape.of(dims);
+            assertArrayEquals(backend.downloadFloats(sumExpected), backend.downloadFloats(sum), 0f, what + " (sum)");
+            assertArrayEquals(backend.downloadFloats(yExpected), backend.downloadFloats(y), 0f, what + " (output)");
+            assertArrayEquals(backend.downloadFloats(mean), backend.downloadFloats(mean2), 0f, what + " (saved mean)");
+            assertArrayEquals(backend.downloadFloats(inv), backend.downloadFloats(inv2), 0f, what + " (saved inverse deviation)");
+            assertArrayEquals(backend.downloadFloats(rm), backend.downloadFloats(rm2), 0f, what + " (running mean)");
+            assertArrayEquals(backend.downloadFloats(rv), backend.downloadFloats(rv2), 0f, what + " (running variance)");
+        }
+        assertThrows(ShapeMismatchException.class, () -> steps.batchNormAddPrelu(zeros(2, 3, 4, 4), random(1, 3), zeros(3), zeros(3),
+                zeros(3), 0.1f, 1e-5f, zeros(2, 3, 4, 5), zeros(3), zeros(2, 3, 4, 4), zeros(2, 3, 4, 4), zeros(3), zeros(3)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void binaryActivationBackwardAddIsTheBackwardThenTheAdd(Implementation implementation) {
+        io.siman.api.steps.ResidualTrainingSteps steps = steps(implementation, io.siman.api.steps.ResidualTrainingSteps.class,
+                io.siman.api.steps.ResidualTrainingSteps::portable);
+        BinaryActivationSteps activationSteps = BinaryActivationSteps.of(backend);
+        training();
+        for (int[] dims : new int[][]{{3, 2, 3, 3}, {4, 10}, {2, 130}, {5, 16, 7, 7}}) {
+            int rows = dims[0];
+            Tensor x = random(1.5, dims), mean = zeros(rows), inv = zeros(rows);
+            k.rowStandardize(x, 1e-5f, null, mean, inv);
+            Tensor dxb = random(1, dims), addend = random(1, dims), gradient = zeros(dims), expected = zeros(dims), dx = zeros(dims);
+            activationSteps.binaryActivationBackward(x, mean, inv, dxb, gradient);
+            k.add(gradient, addend, expected);
+            k.fill(dx, 99f);
+            steps.binaryActivationBackwardAdd(x, mean, inv, dxb, addend, dx);
+            assertArrayEquals(backend.downloadFloats(expected), backend.downloadFloats(dx), 0f,
+                    "the same floats as binaryActivationBackward then add: " + Shape.of(dims));
+        }
+    }
+
     // ---------------------------------------------------------------- shortcut A
 
     @ParameterizedTest(name = "{0}")

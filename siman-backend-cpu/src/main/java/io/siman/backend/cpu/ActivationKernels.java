@@ -107,13 +107,22 @@ final class ActivationKernels extends CpuKernelFamily {
     }
 
     public void binaryActivationBackward(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor dx) {
-        String op = "binaryActivationBackward";
+        binaryActivationBackward("binaryActivationBackward", x, mean, invStd, dxb, null, dx);
+    }
+
+    /** {@code ResidualTrainingSteps}: the other branch's gradient added as each value is written. */
+    public void binaryActivationBackwardAdd(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor addend, Tensor dx) {
+        expect("binaryActivationBackwardAdd", "addend", addend, x.shape());
+        binaryActivationBackward("binaryActivationBackwardAdd", x, mean, invStd, dxb, addend, dx);
+    }
+
+    private void binaryActivationBackward(String op, Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor addend, Tensor dx) {
         int r = x.shape().dim(0), n = x.shape().rowLength();
         expect(op, "mean", mean, Shape.of(r));
         expect(op, "invStd", invStd, Shape.of(r));
         expect(op, "dxb", dxb, x.shape());
         expect(op, "dx", dx, x.shape());
-        float[] a = f(x), m = f(mean), s = f(invStd), d = f(dxb), o = f(dx);
+        float[] a = f(x), m = f(mean), s = f(invStd), d = f(dxb), o = f(dx), e = addend == null ? null : f(addend);
         par.forRange(r, n * 6L, (from, to) -> {
             double[] sums = new double[2];
             for (int i = from; i < to; i++) {
@@ -123,10 +132,18 @@ final class ActivationKernels extends CpuKernelFamily {
                 double sum = sums[0], dot = sums[1];
                 // pass 2: dx = inv * da1 - inv * proj * a1 - inv * mean(da1)
                 float c1 = (float) (-(double) inv * dot / (n - 1)), c0 = (float) (-(double) inv * sum / n);
-                for (int q = 0; q < n; q++) {
-                    float a1 = (a[off + q] - mu) * inv;
-                    float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
-                    o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0));
+                if (e == null) {
+                    for (int q = 0; q < n; q++) {
+                        float a1 = (a[off + q] - mu) * inv;
+                        float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                        o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0));
+                    }
+                } else {
+                    for (int q = 0; q < n; q++) {
+                        float a1 = (a[off + q] - mu) * inv;
+                        float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                        o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0)) + e[off + q];
+                    }
                 }
             }
         });

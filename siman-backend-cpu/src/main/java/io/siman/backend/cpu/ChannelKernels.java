@@ -13,10 +13,12 @@ import static io.siman.api.KernelShapes.plane;
 final class ChannelKernels extends CpuKernelFamily {
     /** The reductions of this path (fixed summation order on every path). */
     private final Reductions red;
+    private final Pointwise pointwise;
 
-    ChannelKernels(CpuBackend backend, Parallel par, Reductions red) {
+    ChannelKernels(CpuBackend backend, Parallel par, Reductions red, Pointwise pointwise) {
         super(backend, par);
         this.red = red;
+        this.pointwise = pointwise;
     }
 
     public void channelScale(Tensor x, Tensor scale, Tensor y) {
@@ -102,7 +104,24 @@ final class ChannelKernels extends CpuKernelFamily {
 
     public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                   float momentum, float eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        String op = "batchNormTraining";
+        batchNormTraining("batchNormTraining", x, gamma, beta, runningMean, runningVar, momentum, eps, null, null, null, y,
+                saveMean, saveInvStd);
+    }
+
+    /** {@code ResidualTrainingSteps}: the batch norm's planes go straight through the residual add and the PReLU. */
+    public void batchNormAddPrelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float momentum,
+                                  float eps, Tensor residual, Tensor slope, Tensor sum, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        String op = "batchNormAddPrelu";
+        expect(op, "residual", residual, x.shape());
+        expect(op, "sum", sum, x.shape());
+        expect(op, "slope", slope, Shape.of(channels(op, x)));
+        batchNormTraining(op, x, gamma, beta, runningMean, runningVar, momentum, eps, residual, slope, sum, y, saveMean, saveInvStd);
+    }
+
+    /** Batch norm's training pass; with a residual, each normalized value is added to it and then goes through PReLU. */
+    private void batchNormTraining(String op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                   float momentum, float eps, Tensor residual, Tensor slope, Tensor sum, Tensor y,
+                                   Tensor saveMean, Tensor saveInvStd) {
         int c = KernelShapes.batchNormForward(op, x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd);
         int n = x.shape().dim(0), hw = plane(x);
         long count = (long) n * hw;
@@ -111,10 +130,12 @@ final class ChannelKernels extends CpuKernelFamily {
         }
         float[] xa = f(x), g = f(gamma), b = f(beta), rm = f(runningMean), rv = f(runningVar), ya = f(y),
                 sm = f(saveMean), si = f(saveInvStd);
+        float[] ra = residual == null ? null : f(residual), sl = residual == null ? null : f(slope),
+                sa = residual == null ? null : f(sum);
         par.forRange(c, count * 3, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
-                double sum = red.sumPlanes(xa, ch * hw, c * hw, n, hw);
-                double mean = sum / count;
+                double total = red.sumPlanes(xa, ch * hw, c * hw, n, hw);
+                double mean = total / count;
                 double sq = red.squaresPlanes(xa, ch * hw, c * hw, n, hw, mean);
                 double biased = sq / count;
                 double inv = 1.0 / Math.sqrt(biased + eps);
@@ -122,8 +143,12 @@ final class ChannelKernels extends CpuKernelFamily {
                 float shift = (float) (b[ch] - mean * g[ch] * inv);
                 for (int i = 0; i < n; i++) {
                     int o = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) {
-                        ya[o + j] = Math.fma(xa[o + j], scale, shift);
+                    if (ra == null) {
+                        for (int j = 0; j < hw; j++) {
+                            ya[o + j] = Math.fma(xa[o + j], scale, shift);
+                        }
+                    } else {
+                        pointwise.normalizeAddPrelu(xa, ra, o, hw, scale, shift, sl[ch], sa, ya);
                     }
                 }
                 sm[ch] = (float) mean;

@@ -11,6 +11,7 @@ import io.siman.api.TrainingKernels;
 import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.IrNetSteps;
 import io.siman.api.steps.BinaryBlockSteps;
+import io.siman.api.steps.ResidualTrainingSteps;
 import io.siman.api.steps.ShortcutSteps;
 import io.siman.api.steps.SimanSteps;
 import io.siman.api.steps.XnorSteps;
@@ -28,7 +29,8 @@ import java.util.Optional;
  * element (samples, channels or rows), so each output is computed by one thread in a fixed order.
  */
 final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
-        SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps {
+        SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps,
+        ResidualTrainingSteps {
     /**
      * Backend property (or system property {@code siman.cpu.portableSteps}): {@code true} hides this backend's own step
      * families, so binarizers and layers run the portable defaults on its kernels (to measure what they cost).
@@ -56,7 +58,7 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         this.elementwise = new ElementwiseKernels(backend, par);
         this.dense = new DenseKernels(backend, par, gemm);
         this.convolution = new ConvolutionKernels(backend, par, gemm, path.convolution());
-        this.channels = new ChannelKernels(backend, par, red);
+        this.channels = new ChannelKernels(backend, par, red, path.pointwise());
         this.activations = new ActivationKernels(backend, par, red, path.pointwise());
         this.pooling = new PoolingKernels(backend, par);
         this.lossAndOptimizer = new LossAndOptimizerKernels(backend, par);
@@ -368,6 +370,19 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     @Override
     public void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw) {
         convolution.binaryConv2dBackwardWeights(g, x, threshold, dy, dw);
+    }
+
+    // ---------------------------------------------------------------- ResidualTrainingSteps
+
+    @Override
+    public void batchNormAddPrelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float momentum,
+                                  float eps, Tensor residual, Tensor slope, Tensor sum, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        channels.batchNormAddPrelu(x, gamma, beta, runningMean, runningVar, momentum, eps, residual, slope, sum, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void binaryActivationBackwardAdd(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor addend, Tensor dx) {
+        activations.binaryActivationBackwardAdd(x, mean, invStd, dxb, addend, dx);
     }
 
     // ---------------------------------------------------------------- ShortcutSteps

@@ -14,6 +14,13 @@ abstract class Pointwise {
      */
     abstract void preluBackward(float[] x, float[] dy, int off, int n, float negative, float[] dx);
 
+    /**
+     * Batch norm's plane, the residual add and PReLU: {@code sum[i] = fma(x[i], scale, shift) + residual[i]},
+     * {@code y[i] = sum[i] < 0 ? slope * sum[i] : sum[i]}, each rounded as the three kernels round it.
+     */
+    abstract void normalizeAddPrelu(float[] x, float[] residual, int off, int n, float scale, float shift, float slope,
+                                    float[] sum, float[] y);
+
     static final Pointwise SCALAR = new Pointwise() {
         @Override
         void prelu(float[] x, int off, int n, float slope, float[] y) {
@@ -27,6 +34,16 @@ abstract class Pointwise {
         void preluBackward(float[] x, float[] dy, int off, int n, float negative, float[] dx) {
             for (int i = off, end = off + n; i < end; i++) {
                 dx[i] = x[i] < 0f ? dy[i] * negative : dy[i];
+            }
+        }
+
+        @Override
+        void normalizeAddPrelu(float[] x, float[] residual, int off, int n, float scale, float shift, float slope,
+                               float[] sum, float[] y) {
+            for (int i = off, end = off + n; i < end; i++) {
+                float v = Math.fma(x[i], scale, shift) + residual[i];
+                sum[i] = v;
+                y[i] = v < 0f ? slope * v : v;
             }
         }
     };

@@ -36,4 +36,20 @@ final class VectorPointwise extends Pointwise {
             dx[i] = x[i] < 0f ? dy[i] * negative : dy[i];
         }
     }
+
+    @Override
+    void normalizeAddPrelu(float[] x, float[] residual, int off, int n, float scale, float shift, float slope,
+                           float[] sum, float[] y) {
+        int i = off, end = off + n, vecEnd = off + n - n % FLOATS.length();
+        for (; i < vecEnd; i += FLOATS.length()) {
+            FloatVector v = FloatVector.fromArray(FLOATS, x, i).fma(scale, shift).add(FloatVector.fromArray(FLOATS, residual, i));
+            v.intoArray(sum, i);
+            v.blend(v.mul(slope), v.compare(VectorOperators.LT, 0f)).intoArray(y, i);
+        }
+        for (; i < end; i++) {
+            float v = Math.fma(x[i], scale, shift) + residual[i];
+            sum[i] = v;
+            y[i] = v < 0f ? slope * v : v;
+        }
+    }
 }

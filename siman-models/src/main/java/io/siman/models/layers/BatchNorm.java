@@ -6,6 +6,7 @@ import io.siman.api.Shape;
 import io.siman.api.ShapeMismatchException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
+import io.siman.api.steps.ResidualTrainingSteps;
 
 /** Batch normalization over [N, C, H, W] (2d) or [N, C] (1d): momentum 0.1, eps 1e-5 (docs/method.md section 6). */
 public final class BatchNorm extends LayerBase {
@@ -18,6 +19,7 @@ public final class BatchNorm extends LayerBase {
     private final Work out = work(), saveMean = work(), saveInvStd = work(), dx = work();
     private Tensor x;
     private BinaryConv2d foldedInto;
+    private ResidualTrainingSteps residualSteps;
 
     public BatchNorm(Backend backend, String name, int channels, float gammaInit) {
         super(backend, name);
@@ -73,6 +75,22 @@ public final class BatchNorm extends LayerBase {
             k.batchNormInference(input, gamma.value(), beta.value(), runningMean, runningVar, EPS, y);
         }
         return y;
+    }
+
+    /**
+     * The training pass with what follows it in a residual block fused in ({@link ResidualTrainingSteps#batchNormAddPrelu}):
+     * {@code sum = batchNorm(input) + residual}, {@code y = prelu(sum, slope)}; this layer's normalized output is
+     * never written. Its backward pass is the usual one.
+     */
+    void trainingForwardAddPrelu(Tensor input, Tensor residual, Tensor slope, Tensor sum, Tensor y) {
+        outputShape(input.shape());
+        x = input;
+        if (residualSteps == null) {
+            residualSteps = ResidualTrainingSteps.of(backend);
+        }
+        residualSteps.batchNormAddPrelu(input, gamma.value(), beta.value(), runningMean, runningVar, MOMENTUM, EPS, residual,
+                slope, sum, y, saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)));
+        fusedInto(input.shape(), input.shape());
     }
 
     @Override

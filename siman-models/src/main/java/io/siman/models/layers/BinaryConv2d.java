@@ -12,6 +12,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 import io.siman.api.steps.BinaryActivationSteps;
+import io.siman.api.steps.ResidualTrainingSteps;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -34,6 +35,7 @@ public final class BinaryConv2d extends LayerBase {
     final Encoding encoding;
     private final WeightBinarization weights;
     private final BinaryActivationSteps activationSteps;
+    private ResidualTrainingSteps residualSteps;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
     private final Work affineScale = work(), scaledAffine = work(), affineBias = work(), packedInput = work(), packedWeights = work();
@@ -226,6 +228,29 @@ public final class BinaryConv2d extends LayerBase {
 
     @Override
     protected Tensor computeBackward(Tensor dy) {
+        return backward(dy, null);
+    }
+
+    /** Whether {@link #backwardAdding} fuses the add (the activations are binarized), rather than adding afterwards. */
+    boolean fusesAddInBackward() {
+        return binarizer.binarizesActivations();
+    }
+
+    /**
+     * The input gradient plus {@code addend} (another branch's gradient of the same input), the add fused into the
+     * last pass where the activations are binarized ({@link ResidualTrainingSteps#binaryActivationBackwardAdd}).
+     */
+    Tensor backwardAdding(Tensor dy, Tensor addend) {
+        return timedBackward(() -> {
+            Tensor d = backward(dy, addend);
+            if (!fusesAddInBackward()) {
+                k.add(d, addend, d);
+            }
+            return d;
+        });
+    }
+
+    private Tensor backward(Tensor dy, Tensor addend) {
         requireForward(input, name());
         Tensor ds = dEffective.get(g.weightShape());
         if (!binarizer.binarizesActivations()) {
@@ -253,8 +278,19 @@ public final class BinaryConv2d extends LayerBase {
         Tensor dSign = dxb.get(g.inputShape());
         training().conv2dBackwardData(g, dy, w, dSign);
         Tensor d = dx.get(g.inputShape());
-        activationSteps.binaryActivationBackward(input, m, s, dSign, d);
+        if (addend == null) {
+            activationSteps.binaryActivationBackward(input, m, s, dSign, d);
+        } else {
+            residualSteps().binaryActivationBackwardAdd(input, m, s, dSign, addend, d);
+        }
         return d;
+    }
+
+    private ResidualTrainingSteps residualSteps() {
+        if (residualSteps == null) {
+            residualSteps = ResidualTrainingSteps.of(backend);
+        }
+        return residualSteps;
     }
 
     /** The binarizer's form for export; null for full precision. */

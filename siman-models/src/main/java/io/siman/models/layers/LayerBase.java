@@ -162,6 +162,19 @@ public abstract class LayerBase implements Layer {
         return dx;
     }
 
+    /**
+     * A backward pass other than {@link #computeBackward} (a fused variant a composite layer asks for), timed as
+     * {@link #backward} times it.
+     */
+    protected final Tensor timedBackward(java.util.function.Supplier<Tensor> compute) {
+        long t0 = timer == null ? 0 : System.nanoTime();
+        Tensor dx = compute.get();
+        if (timer != null) {
+            timer.backward(this, System.nanoTime() - t0);
+        }
+        return dx;
+    }
+
     /** The layer's forward pass. */
     protected abstract Tensor computeForward(Tensor x, TrainingProgress progress);
 

@@ -42,6 +42,20 @@ public final class PRelu extends LayerBase {
         return y;
     }
 
+    /**
+     * The training forward pass of {@code norm}, the residual add and this PReLU in one ({@link BatchNorm#trainingForwardAddPrelu}):
+     * {@code sum} receives this layer's input (kept for the backward pass), the result is its output.
+     */
+    Tensor forwardAfterNormAndAdd(BatchNorm norm, Tensor normInput, Tensor residual, Tensor sum) {
+        outputShape(sum.shape());
+        return timedForward(sum, () -> {
+            Tensor y = out.get(sum.shape());
+            norm.trainingForwardAddPrelu(normInput, residual, slope.value(), sum, y);
+            x = sum;
+            return y;
+        });
+    }
+
     @Override
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());

@@ -65,29 +65,42 @@ public final class ResidualBlock extends LayerBase {
             ((LayerBase) prelu2).fusedInto(y.shape(), y.shape());
             return y;
         }
-        Tensor b1 = bn1.forward(conv1.forward(input, p), p);
+        Tensor c1 = conv1.forward(input, p);
         Tensor s = shortcut == null ? input : shortcut.forward(input, p);
-        Tensor o1 = sum1.get(b1.shape());
-        k.add(b1, s, o1);
-        Tensor mid = prelu1.forward(o1, p);
-        Tensor b2 = bn2.forward(conv2.forward(mid, p), p);
-        Tensor o2 = sum2.get(b2.shape());
-        k.add(b2, mid, o2);
-        return prelu2.forward(o2, p);
+        Tensor mid = normalizeAddActivate(bn1, prelu1, c1, s, sum1, p);
+        return normalizeAddActivate(bn2, prelu2, conv2.forward(mid, p), mid, sum2, p);
+    }
+
+    /** {@code activation(norm(convOut) + residual)}: in one pass while training with a batch norm and PReLU. */
+    private Tensor normalizeAddActivate(Layer norm, Layer activation, Tensor convOut, Tensor residual, Work sum, TrainingProgress p) {
+        if (p.training() && norm instanceof BatchNorm bn && activation instanceof PRelu prelu) {
+            Tensor o = sum.get(norm.outputShape(convOut.shape()));
+            return prelu.forwardAfterNormAndAdd(bn, convOut, residual, o);
+        }
+        Tensor b = norm.forward(convOut, p);
+        Tensor o = sum.get(b.shape());
+        k.add(b, residual, o);
+        return activation.forward(o, p);
     }
 
     @Override
     protected Tensor computeBackward(Tensor dy) {
         requireForward(x, name());
         Tensor dO2 = prelu2.backward(dy);
-        Tensor dMidConv = conv2.backward(bn2.backward(dO2));
-        Tensor dm = dMid.get(dO2.shape());
-        k.add(dMidConv, dO2, dm);
+        Tensor dm = backwardAdding(conv2, bn2.backward(dO2), dO2, dMid);
         Tensor dO1 = prelu1.backward(dm);
-        Tensor dMain = conv1.backward(bn1.backward(dO1));
         Tensor dSkip = shortcut == null ? dO1 : shortcut.backward(dO1);
-        Tensor d = dx.get(x.shape());
-        k.add(dMain, dSkip, d);
-        return d;
+        return backwardAdding(conv1, bn1.backward(dO1), dSkip, dx);
+    }
+
+    /** {@code conv.backward(dy) + addend}: the add fused into a binarized convolution's last pass. */
+    private Tensor backwardAdding(Layer conv, Tensor dy, Tensor addend, Work sum) {
+        if (conv instanceof BinaryConv2d binary) {
+            return binary.backwardAdding(dy, addend);
+        }
+        Tensor d = conv.backward(dy);
+        Tensor o = sum.get(d.shape());
+        k.add(d, addend, o);
+        return o;
     }
 }
