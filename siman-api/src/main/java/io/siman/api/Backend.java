@@ -22,6 +22,35 @@ public interface Backend extends AutoCloseable {
     /** Number of worker threads kernels use. */
     int threads();
 
+    /**
+     * How many independent tasks {@link #runTasks} runs side by side: 1 (the default) where a kernel call is the unit
+     * of parallel work, as on a device; the CPU backend gives its thread count.
+     */
+    default int taskParallelism() {
+        return 1;
+    }
+
+    /**
+     * How many bytes of a layer's output one thread's kernels work on from cache, for callers that size their work by
+     * it (a {@code Predictor} runs a large batch as micro-batches whose layer outputs fit); 0, the default, where a
+     * batch is best sent whole, as to a device.
+     */
+    default long cacheBytesPerThread() {
+        return 0;
+    }
+
+    /**
+     * Runs {@code task.accept(i)} for every {@code i} in {@code [0, tasks)}, up to {@link #taskParallelism} at a time,
+     * each on one of the backend's threads with the kernels it calls running on that thread alone (the parts of a batch
+     * each going through a whole network, each from one core's cache); returns when all have finished, rethrowing the
+     * first failure. The default runs them one after another on the calling thread.
+     */
+    default void runTasks(int tasks, java.util.function.IntConsumer task) {
+        for (int i = 0; i < tasks; i++) {
+            task.accept(i);
+        }
+    }
+
     /** The core kernels; the capability groups are {@link #kernels(Class)}. */
     Kernels kernels();
 

@@ -45,6 +45,8 @@ class PredictorTest {
                     System.arraycopy(p.logits(Arrays.copyOfRange(x, i * per, (i + 1) * per), 1), 0, expected, i * 10, 10);
                 }
                 assertArrayEquals(expected, p.logits(x, images), 0f, "a batch gives what single images give");
+                assertArrayEquals(Arrays.copyOf(expected, 31 * 10), p.logits(Arrays.copyOf(x, 31 * per), 31), 0f,
+                        "so does a batch whose parts are of different sizes");
                 int threads = 16;
                 ExecutorService pool = Executors.newFixedThreadPool(threads);
                 CountDownLatch start = new CountDownLatch(1);
@@ -70,9 +72,28 @@ class PredictorTest {
                 }
                 pool.shutdown();
                 assertTrue(p.networks() > 1, "overlapping calls ran on networks of their own: " + p.networks());
-                assertTrue(p.networks() <= threads, "at most one network per concurrent call: " + p.networks());
+                // a batch runs in a part per backend thread, each on a network of its own
+                assertTrue(p.networks() <= threads * backend.taskParallelism(),
+                        "at most one network per concurrent call and part: " + p.networks());
             }
             assertEquals(0, backend.liveTensors(), "closing the predictor releases every network");
+        }
+    }
+
+    @Test
+    void oneThreadRunsALargeBatchInMicroBatchesWithTheSameLogits(@TempDir Path dir) {
+        try (Backend backend = TestBackends.create(1)) {
+            Path model = ModelExport.randomModel(backend, binarizers, "resnet20", "siman", Encoding.PM1, "cifar10", 5, dir);
+            try (Predictor p = Predictor.load(backend, binarizers, model)) {
+                int per = p.imageSize(), images = 12;
+                float[] x = Reference.randomFloats(new SplittableRandom(3), images * per, 1.5);
+                float[] expected = new float[images * 10];
+                for (int i = 0; i < images; i++) {
+                    System.arraycopy(p.logits(Arrays.copyOfRange(x, i * per, (i + 1) * per), 1), 0, expected, i * 10, 10);
+                }
+                // on the CPU backend ResNet-20's 16x32x32 layer outputs make micro-batches of 4 images
+                assertArrayEquals(expected, p.logits(x, images), 0f, "a batch gives what single images give");
+            }
         }
     }
 

@@ -46,6 +46,25 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public int taskParallelism() {
+        return parallel.threads();
+    }
+
+    /**
+     * A quarter of a 1 MB L2 (half of a 512 KB one): ResNet-20 at batch 64 ran 25-40% faster per thread in micro-batches
+     * of 2 to 4 images than layer by layer over the whole batch, whose activations had streamed through memory.
+     */
+    @Override
+    public long cacheBytesPerThread() {
+        return 256 * 1024;
+    }
+
+    @Override
+    public void runTasks(int tasks, java.util.function.IntConsumer task) {
+        parallel.forEachTask(tasks, task);
+    }
+
+    @Override
     public Kernels kernels() {
         return kernels;
     }

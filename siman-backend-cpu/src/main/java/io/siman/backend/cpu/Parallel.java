@@ -100,6 +100,18 @@ final class Parallel implements AutoCloseable {
     }
 
     /**
+     * Runs {@code task} for each of {@code [0, tasks)}, a task per chunk: large independent pieces of work (a part of
+     * a batch through a whole network), whose own loops then run inline on the thread that runs the task.
+     */
+    void forEachTask(int tasks, java.util.function.IntConsumer task) {
+        forRange(tasks, 1L << 30, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                task.accept(i);
+            }
+        });
+    }
+
+    /**
      * Runs {@code body} over {@code [0, n)} in chunks. {@code costPerItem} (rough operations per index)
      * keeps small loops on the calling thread, where handing them out would cost more than it saves.
      */

@@ -7,6 +7,7 @@ import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.models.inference.ModelExport;
+import io.siman.models.inference.Predictor;
 import io.siman.models.io.ModelFile;
 import io.siman.models.layers.BitwiseConv2d;
 import io.siman.models.layers.Init;
@@ -24,8 +25,9 @@ import java.util.stream.Collectors;
 
 /**
  * Measures, in one run and on the same inputs, a model's float simulation and its bitwise engine: whole
- * network images per second and, per binarized layer, milliseconds per batch. Both networks are loaded from
- * the same model file; their logits are checked to be equal before anything is timed.
+ * network images per second (through a {@link Predictor} each, as an application runs them) and, per binarized
+ * layer, milliseconds per batch. Both are loaded from the same model file; their logits are checked to be equal
+ * before anything is timed.
  */
 public final class InferenceBenchmark {
     /** One binarized layer at one batch size. */
@@ -54,7 +56,9 @@ public final class InferenceBenchmark {
                                    int[] batches, double seconds, Consumer<String> progress) {
         List<Result> results = new ArrayList<>();
         try (Network simulated = ModelExport.load(backend, binarizers, model, source, Zoo.Mode.SIMULATED);
-             Network bitwise = ModelExport.load(backend, binarizers, model, source, Zoo.Mode.BITWISE)) {
+             Network bitwise = ModelExport.load(backend, binarizers, model, source, Zoo.Mode.BITWISE);
+             Predictor simulatedPredictor = Predictor.of(backend, binarizers, model, source, Zoo.Mode.SIMULATED);
+             Predictor bitwisePredictor = Predictor.of(backend, binarizers, model, source, Zoo.Mode.BITWISE)) {
             if (bitwise.layers(BitwiseConv2d.class).isEmpty()) {
                 throw new SimanException(source + " has no binarized layers to run bitwise (binarizer " + model.header().get("binarizer") + ")");
             }
@@ -64,16 +68,19 @@ public final class InferenceBenchmark {
                     throw new SimanException("batch sizes must be positive, got " + batch);
                 }
                 Shape in = bitwise.inputShape(batch);
-                try (Tensor x = backend.upload(Init.normal(rnd, in.intSize(), 1), in)) {
+                float[] images = Init.normal(rnd, in.intSize(), 1);
+                try (Tensor x = backend.upload(images, in)) {
                     float[] a = backend.downloadFloats(simulated.forward(x, TrainingProgress.EVAL));
                     float[] b = backend.downloadFloats(bitwise.forward(x, TrainingProgress.EVAL));
-                    if (!Arrays.equals(a, b)) {
+                    if (!Arrays.equals(a, b) || !Arrays.equals(a, bitwisePredictor.logits(images, batch))) {
                         throw new SimanException("bitwise and float logits differ at batch " + batch + ": the backend breaks the kernel contract");
                     }
+                    // the whole network as an application runs it: through a Predictor (a large batch in a part per
+                    // thread and micro-batches that stay in cache), images in and logits out
                     progress.accept("batch " + batch + ": whole network, float simulation");
-                    double floatIps = batch / time(() -> simulated.forward(x, TrainingProgress.EVAL), seconds);
+                    double floatIps = batch / time(() -> simulatedPredictor.logits(images, batch), seconds);
                     progress.accept("batch " + batch + ": whole network, bitwise");
-                    double bitIps = batch / time(() -> bitwise.forward(x, TrainingProgress.EVAL), seconds);
+                    double bitIps = batch / time(() -> bitwisePredictor.logits(images, batch), seconds);
                     List<LayerTiming> layers = new ArrayList<>();
                     Map<String, BitwiseConv2d> simByName = simulated.layers(BitwiseConv2d.class).stream()
                             .collect(Collectors.toMap(BitwiseConv2d::name, l -> l));

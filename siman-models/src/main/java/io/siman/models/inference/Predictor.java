@@ -41,6 +41,8 @@ public final class Predictor implements AutoCloseable {
     private final ConcurrentLinkedDeque<Network> idle = new ConcurrentLinkedDeque<>();
     private final List<Network> all = new ArrayList<>();
     private volatile boolean closed;
+    /** Images per forward call of a batch run in parts ({@link #microBatch()}); 0 until found. */
+    private volatile int microBatch;
 
     private Predictor(Backend backend, BinarizerRegistry binarizers, ModelFile model, Path source, Zoo.Mode mode) {
         this.backend = backend;
@@ -107,12 +109,74 @@ public final class Predictor implements AutoCloseable {
                 throw new SimanException("predict: the images contain NaN or infinite values");
             }
         }
-        Network net = borrow();
-        try (Tensor x = backend.upload(images, net.inputShape(count))) {
-            return backend.downloadFloats(net.forward(x, TrainingProgress.EVAL));
-        } finally {
-            idle.push(net);
+        int micro = microBatch(), parts = Math.min(count, backend.taskParallelism());
+        if (count <= micro) {
+            Network net = borrow();
+            try (Tensor x = backend.upload(images, net.inputShape(count))) {
+                return backend.downloadFloats(net.forward(x, TrainingProgress.EVAL));
+            } finally {
+                idle.push(net);
+            }
         }
+        // a part of the batch per thread, each through the whole network in micro-batches small enough that a layer's
+        // output stays in the core's cache (at batch 64 the layer-by-layer order had streamed every activation through
+        // memory); the logits of an image do not depend on the images computed with it
+        int classes = spec.classes(), size = imageSize();
+        float[] out = new float[count * classes];
+        backend.runTasks(parts, part -> {
+            int from = (int) ((long) count * part / parts), to = (int) ((long) count * (part + 1) / parts);
+            // a divisor of the part, so every call has one shape and the network's buffers are not reallocated
+            int step = micro;
+            while ((to - from) % step != 0) {
+                step--;
+            }
+            Network net = borrow();
+            try {
+                for (int at = from; at < to; at += step) {
+                    int n = step;
+                    float[] slice = Arrays.copyOfRange(images, at * size, (at + n) * size);
+                    try (Tensor x = backend.upload(slice, net.inputShape(n))) {
+                        System.arraycopy(backend.downloadFloats(net.forward(x, TrainingProgress.EVAL)), 0, out, at * classes, n * classes);
+                    }
+                }
+            } finally {
+                idle.push(net);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Images per forward call: as many as keep the largest layer output within {@link Backend#cacheBytesPerThread}
+     * (on the CPU backend 5 for ResNet-20 on 28x28 images, 4 on 32x32), found once by running one blank image; any
+     * number where the backend takes batches whole or one image's layer output does not fit (VGG-small's 128x32x32
+     * planes are 512 KB: run one image at a time on each thread it was 12% slower than layer by layer).
+     */
+    private int microBatch() {
+        long cache = backend.cacheBytesPerThread();
+        if (cache <= 0) {
+            return Integer.MAX_VALUE;
+        }
+        int m = microBatch;
+        if (m == 0) {
+            Network net = borrow();
+            try (Tensor x = backend.upload(new float[imageSize()], net.inputShape(1))) {
+                net.forward(x, TrainingProgress.EVAL);
+                long largest = 1;
+                for (io.siman.models.layers.LayerBase layer : net.layers(io.siman.models.layers.LayerBase.class)) {
+                    io.siman.api.Shape shape = layer.lastOutputShape();
+                    if (shape != null) {
+                        largest = Math.max(largest, shape.size());
+                    }
+                }
+                long fit = cache / (largest * Float.BYTES);
+                m = fit < 1 ? Integer.MAX_VALUE : (int) Math.min(64, fit);
+            } finally {
+                idle.push(net);
+            }
+            microBatch = m;
+        }
+        return m;
     }
 
     /** The most likely class of each image (the first of equal scores). */
