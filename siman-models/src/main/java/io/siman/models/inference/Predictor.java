@@ -41,7 +41,7 @@ public final class Predictor implements AutoCloseable {
     private final ConcurrentLinkedDeque<Network> idle = new ConcurrentLinkedDeque<>();
     private final List<Network> all = new ArrayList<>();
     private volatile boolean closed;
-    /** Images per forward call of a batch run in parts ({@link #microBatch()}); 0 until found. */
+    /** Images per forward call of a large batch ({@link #microBatch()}); 0 until found. */
     private volatile int microBatch;
 
     private Predictor(Backend backend, BinarizerRegistry binarizers, ModelFile model, Path source, Zoo.Mode mode) {
@@ -133,10 +133,9 @@ public final class Predictor implements AutoCloseable {
             Network net = borrow();
             try {
                 for (int at = from; at < to; at += step) {
-                    int n = step;
-                    float[] slice = Arrays.copyOfRange(images, at * size, (at + n) * size);
-                    try (Tensor x = backend.upload(slice, net.inputShape(n))) {
-                        System.arraycopy(backend.downloadFloats(net.forward(x, TrainingProgress.EVAL)), 0, out, at * classes, n * classes);
+                    float[] slice = Arrays.copyOfRange(images, at * size, (at + step) * size);
+                    try (Tensor x = backend.upload(slice, net.inputShape(step))) {
+                        System.arraycopy(backend.downloadFloats(net.forward(x, TrainingProgress.EVAL)), 0, out, at * classes, step * classes);
                     }
                 }
             } finally {
