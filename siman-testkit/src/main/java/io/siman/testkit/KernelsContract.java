@@ -379,6 +379,39 @@ public abstract class KernelsContract {
         assertArrayEquals(results.get(0), results.get(2), "1 thread against 3");
     }
 
+    @Test
+    void tasksRunOnceEachWithTheirKernelsAndAFailureReachesTheCaller() {
+        assertTrue(backend.taskParallelism() >= 1, "taskParallelism " + backend.taskParallelism());
+        assertTrue(backend.cacheBytesPerThread() >= 0, "cacheBytesPerThread " + backend.cacheBytesPerThread());
+        try (Backend b = createBackend(2)) {
+            int tasks = 5, n = 50_000;
+            java.util.concurrent.atomic.AtomicIntegerArray runs = new java.util.concurrent.atomic.AtomicIntegerArray(tasks);
+            float[][] sums = new float[tasks][];
+            b.runTasks(tasks, i -> {
+                runs.incrementAndGet(i);
+                // a kernel inside a task: large enough that a backend would split it across threads elsewhere
+                float[] a = new float[n];
+                java.util.Arrays.fill(a, i);
+                try (Tensor x = b.upload(a, Shape.of(n)); Tensor y = b.allocate(Shape.of(n))) {
+                    b.kernels().add(x, x, y);
+                    sums[i] = b.downloadFloats(y);
+                }
+            });
+            for (int i = 0; i < tasks; i++) {
+                assertEquals(1, runs.get(i), "task " + i + " ran once");
+                assertEquals(2f * i, sums[i][0], "task " + i + "'s kernel, first element");
+                assertEquals(2f * i, sums[i][n - 1], "task " + i + "'s kernel, last element");
+            }
+            SimanException e = assertThrows(SimanException.class, () -> b.runTasks(3, i -> {
+                if (i == 1) {
+                    throw new SimanException("task 1 failed");
+                }
+            }));
+            assertEquals("task 1 failed", e.getMessage());
+            assertEquals(0, b.liveTensors(), "the tasks' tensors were released");
+        }
+    }
+
     private static float[] concat(float[]... parts) {
         int n = 0;
         for (float[] p : parts) {
