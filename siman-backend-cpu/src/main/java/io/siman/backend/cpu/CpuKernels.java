@@ -60,7 +60,7 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         this.convolution = new ConvolutionKernels(backend, par, gemm, path.convolution());
         this.channels = new ChannelKernels(backend, par, red, path.pointwise());
         this.activations = new ActivationKernels(backend, par, red, path.pointwise());
-        this.pooling = new PoolingKernels(backend, par);
+        this.pooling = new PoolingKernels(backend, par, path.pointwise());
         this.lossAndOptimizer = new LossAndOptimizerKernels(backend, par);
         this.rowStatistics = new RowStatisticsKernels(backend, par, red);
         this.weightSteps = new WeightStepKernels(backend, par, red);

@@ -21,6 +21,33 @@ abstract class Pointwise {
     abstract void normalizeAddPrelu(float[] x, float[] residual, int off, int n, float scale, float shift, float slope,
                                     float[] sum, float[] y);
 
+    /**
+     * 2x2, stride-2 max pooling of one plane: {@code ho x wo} outputs at {@code y[out..]} from the {@code w}-wide input
+     * plane at {@code x[in..]}; each is the first maximum of its window in scan order (or its first NaN), the value
+     * itself (so -0 and +0 stay apart), and {@code am} gets its position within the input plane.
+     */
+    abstract void maxPool2x2Plane(float[] x, int in, int w, int ho, int wo, float[] y, int out, int[] am);
+
+    /**
+     * Outputs {@code [from, wo)} of one output row of {@link #maxPool2x2Plane}, one at a time: input rows at
+     * {@code x[row..]} and {@code x[row + w..]}, the upper one at {@code top} within its plane.
+     */
+    static void maxPool2x2Outputs(float[] x, int row, int w, int top, int from, int wo, float[] y, int out, int[] am) {
+        for (int ox = from; ox < wo; ox++) {
+            int i = row + 2 * ox;
+            float x0 = x[i], x1 = x[i + 1], x2 = x[i + w], x3 = x[i + w + 1];
+            float m = Math.max(Math.max(x0, x1), Math.max(x2, x3));
+            // the first position holding the maximum (or, where there is one, a NaN): integer selects, not branches
+            // on the data (where the maximum of four values lies is unpredictable; a float select is a branch on x86)
+            int k = x3 == m | x3 != x3 ? w + 1 : 0;
+            k = x2 == m | x2 != x2 ? w : k;
+            k = x1 == m | x1 != x1 ? 1 : k;
+            k = x0 == m | x0 != x0 ? 0 : k;
+            y[out + ox] = x[i + k]; // the value itself: -0 and +0 compare equal
+            am[out + ox] = top + 2 * ox + k;
+        }
+    }
+
     static final Pointwise SCALAR = new Pointwise() {
         @Override
         void prelu(float[] x, int off, int n, float slope, float[] y) {
@@ -44,6 +71,13 @@ abstract class Pointwise {
                 float v = Math.fma(x[i], scale, shift) + residual[i];
                 sum[i] = v;
                 y[i] = v < 0f ? slope * v : v;
+            }
+        }
+
+        @Override
+        void maxPool2x2Plane(float[] x, int in, int w, int ho, int wo, float[] y, int out, int[] am) {
+            for (int oy = 0; oy < ho; oy++) {
+                maxPool2x2Outputs(x, in + 2 * oy * w, w, 2 * oy * w, 0, wo, y, out + oy * wo, am);
             }
         }
     };

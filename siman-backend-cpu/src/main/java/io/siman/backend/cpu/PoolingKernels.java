@@ -13,8 +13,11 @@ import static io.siman.api.KernelShapes.plane;
 
 /** Max and average pooling and the option-A shortcut (a strided copy). */
 final class PoolingKernels extends CpuKernelFamily {
-    PoolingKernels(CpuBackend backend, Parallel par) {
+    private final Pointwise pointwise;
+
+    PoolingKernels(CpuBackend backend, Parallel par, Pointwise pointwise) {
         super(backend, par);
+        this.pointwise = pointwise;
     }
 
     public void maxPool2d(PoolGeometry g, Tensor x, Tensor y, Tensor argmax) {
@@ -61,33 +64,14 @@ final class PoolingKernels extends CpuKernelFamily {
     }
 
     /**
-     * The 2x2, stride-2 window of VGG and most CNNs without the general loop's bounds tests, and without branches on the
-     * data (where the maximum of four values lies is unpredictable; a float select is a branch on x86, an integer one is
-     * not): 15 -> 7.5 ms for 128 channels of 32x32 at batch 64, 2 threads. The same results as the general loop: the
-     * first maximum, the first NaN over any number.
+     * The 2x2, stride-2 window of VGG and most CNNs without the general loop's bounds tests and branches on the data
+     * ({@link Pointwise#maxPool2x2Plane}): the same results as the general loop, the first maximum or the first NaN.
      */
     private void maxPool2x2(PoolGeometry g, float[] xa, float[] ya, int[] am) {
         int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth();
         par.forRange(g.batch() * g.channels(), (long) ho * wo * 4, (from, to) -> {
             for (int nc = from; nc < to; nc++) {
-                int in = nc * h * w, out = nc * ho * wo;
-                for (int oy = 0; oy < ho; oy++) {
-                    int row = in + 2 * oy * w, top = 2 * oy * w;
-                    for (int ox = 0; ox < wo; ox++) {
-                        int i = row + 2 * ox, at = top + 2 * ox;
-                        float x0 = xa[i], x1 = xa[i + 1], x2 = xa[i + w], x3 = xa[i + w + 1];
-                        float m = Math.max(Math.max(x0, x1), Math.max(x2, x3));
-                        // the first position holding the maximum (or, where there is one, a NaN): integer selects
-                        int k = x3 == m | x3 != x3 ? w + 1 : 0;
-                        k = x2 == m | x2 != x2 ? w : k;
-                        k = x1 == m | x1 != x1 ? 1 : k;
-                        k = x0 == m | x0 != x0 ? 0 : k;
-                        float best = xa[i + k]; // the value itself: -0 and +0 compare equal
-                        int bestAt = at + k;
-                        ya[out + oy * wo + ox] = best;
-                        am[out + oy * wo + ox] = bestAt;
-                    }
-                }
+                pointwise.maxPool2x2Plane(xa, nc * h * w, w, ho, wo, ya, nc * ho * wo, am);
             }
         });
     }

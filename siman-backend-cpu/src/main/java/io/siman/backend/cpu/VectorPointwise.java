@@ -1,12 +1,18 @@
 package io.siman.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** {@link Pointwise} with the Vector API: a compare and a blend per vector. */
 final class VectorPointwise extends Pointwise {
     private static final VectorSpecies<Float> FLOATS = VectorGemm.SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, FLOATS.vectorShape());
+    /** The even and the odd lanes of two vectors side by side (indexes from the vector length on take the second). */
+    private static final VectorShuffle<Float> EVEN = lanes(0), ODD = lanes(1);
     static final VectorPointwise INSTANCE = new VectorPointwise();
 
     private VectorPointwise() {
@@ -51,5 +57,60 @@ final class VectorPointwise extends Pointwise {
             sum[i] = v;
             y[i] = v < 0f ? slope * v : v;
         }
+    }
+
+    /**
+     * 2x2 pooling a vector of outputs at a time, the windows' four corners deinterleaved from two vectors per input
+     * row; where an input row is one vector wide (16 at 512 bits, 8 at 256), a vector holds two output rows.
+     */
+    @Override
+    void maxPool2x2Plane(float[] x, int in, int w, int ho, int wo, float[] y, int out, int[] am) {
+        int n = FLOATS.length(), oy = 0;
+        if (w == n && 2 * wo == w) {
+            // output rows oy and oy + 1: upper input rows 2 oy and 2 oy + 2, lower ones 2 oy + 1 and 2 oy + 3
+            IntVector twice = IntVector.zero(INTS).addIndex(2);
+            VectorMask<Integer> lower = IntVector.zero(INTS).addIndex(1).compare(VectorOperators.GE, wo);
+            IntVector at = twice.blend(twice.add(2 * w - 2 * wo), lower);
+            for (; oy + 2 <= ho; oy += 2) {
+                int i = in + 2 * oy * w;
+                pool(FloatVector.fromArray(FLOATS, x, i), FloatVector.fromArray(FLOATS, x, i + 2 * w),
+                        FloatVector.fromArray(FLOATS, x, i + w), FloatVector.fromArray(FLOATS, x, i + 3 * w), w,
+                        at.add(2 * oy * w), y, out + oy * wo, am);
+            }
+        }
+        for (; oy < ho; oy++) {
+            int row = in + 2 * oy * w, top = 2 * oy * w, ox = 0;
+            for (; ox + n <= wo; ox += n) {
+                int i = row + 2 * ox;
+                pool(FloatVector.fromArray(FLOATS, x, i), FloatVector.fromArray(FLOATS, x, i + n),
+                        FloatVector.fromArray(FLOATS, x, i + w), FloatVector.fromArray(FLOATS, x, i + w + n), w,
+                        IntVector.zero(INTS).addIndex(2).add(top + 2 * ox), y, out + oy * wo + ox, am);
+            }
+            maxPool2x2Outputs(x, row, w, top, ox, wo, y, out + oy * wo, am);
+        }
+    }
+
+    /**
+     * One vector of windows: upper corners the even and odd lanes of {@code t0, t1} side by side, lower ones of
+     * {@code b0, b1}; {@code at} holds each window's upper-left position in its plane.
+     */
+    private static void pool(FloatVector t0, FloatVector t1, FloatVector b0, FloatVector b1, int w, IntVector at,
+                             float[] y, int out, int[] am) {
+        FloatVector x0 = t0.rearrange(EVEN, t1), x1 = t0.rearrange(ODD, t1), x2 = b0.rearrange(EVEN, b1), x3 = b0.rearrange(ODD, b1);
+        FloatVector m = x0.max(x1).max(x2.max(x3));
+        VectorMask<Float> k3 = x3.eq(m).or(x3.test(VectorOperators.IS_NAN)), k2 = x2.eq(m).or(x2.test(VectorOperators.IS_NAN));
+        VectorMask<Float> k1 = x1.eq(m).or(x1.test(VectorOperators.IS_NAN)), k0 = x0.eq(m).or(x0.test(VectorOperators.IS_NAN));
+        x0.blend(x3, k3).blend(x2, k2).blend(x1, k1).blend(x0, k0).intoArray(y, out);
+        IntVector k = IntVector.zero(INTS).blend(w + 1, k3.cast(INTS)).blend(w, k2.cast(INTS)).blend(1, k1.cast(INTS))
+                .blend(0, k0.cast(INTS));
+        k.add(at).intoArray(am, out);
+    }
+
+    private static VectorShuffle<Float> lanes(int first) {
+        int[] index = new int[FLOATS.length()];
+        for (int j = 0; j < index.length; j++) {
+            index[j] = 2 * j + first;
+        }
+        return VectorShuffle.fromValues(FLOATS, index);
     }
 }
