@@ -13,6 +13,8 @@ final class VectorPointwise extends Pointwise {
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, FLOATS.vectorShape());
     /** The even and the odd lanes of two vectors side by side (indexes from the vector length on take the second). */
     private static final VectorShuffle<Float> EVEN = lanes(0), ODD = lanes(1);
+    /** {@code 2 * lane}: a vector of windows' offsets from the first one's. */
+    private static final IntVector TWICE = IntVector.zero(INTS).addIndex(2);
     static final VectorPointwise INSTANCE = new VectorPointwise();
 
     private VectorPointwise() {
@@ -25,10 +27,7 @@ final class VectorPointwise extends Pointwise {
             FloatVector v = FloatVector.fromArray(FLOATS, x, i);
             v.blend(v.mul(slope), v.compare(VectorOperators.LT, 0f)).intoArray(y, i);
         }
-        for (; i < end; i++) {
-            float v = x[i];
-            y[i] = v < 0f ? slope * v : v;
-        }
+        SCALAR.prelu(x, i, end - i, slope, y);
     }
 
     @Override
@@ -38,9 +37,7 @@ final class VectorPointwise extends Pointwise {
             FloatVector d = FloatVector.fromArray(FLOATS, dy, i);
             d.blend(d.mul(negative), FloatVector.fromArray(FLOATS, x, i).compare(VectorOperators.LT, 0f)).intoArray(dx, i);
         }
-        for (; i < end; i++) {
-            dx[i] = x[i] < 0f ? dy[i] * negative : dy[i];
-        }
+        SCALAR.preluBackward(x, dy, i, end - i, negative, dx);
     }
 
     @Override
@@ -52,11 +49,7 @@ final class VectorPointwise extends Pointwise {
             v.intoArray(sum, i);
             v.blend(v.mul(slope), v.compare(VectorOperators.LT, 0f)).intoArray(y, i);
         }
-        for (; i < end; i++) {
-            float v = Math.fma(x[i], scale, shift) + residual[i];
-            sum[i] = v;
-            y[i] = v < 0f ? slope * v : v;
-        }
+        SCALAR.normalizeAddPrelu(x, residual, i, end - i, scale, shift, slope, sum, y);
     }
 
     /**
@@ -68,9 +61,8 @@ final class VectorPointwise extends Pointwise {
         int n = FLOATS.length(), oy = 0;
         if (w == n && 2 * wo == w) {
             // output rows oy and oy + 1: upper input rows 2 oy and 2 oy + 2, lower ones 2 oy + 1 and 2 oy + 3
-            IntVector twice = IntVector.zero(INTS).addIndex(2);
             VectorMask<Integer> lower = IntVector.zero(INTS).addIndex(1).compare(VectorOperators.GE, wo);
-            IntVector at = twice.blend(twice.add(2 * w - 2 * wo), lower);
+            IntVector at = TWICE.blend(TWICE.add(2 * w - 2 * wo), lower);
             for (; oy + 2 <= ho; oy += 2) {
                 int i = in + 2 * oy * w;
                 pool(FloatVector.fromArray(FLOATS, x, i), FloatVector.fromArray(FLOATS, x, i + 2 * w),
@@ -84,7 +76,7 @@ final class VectorPointwise extends Pointwise {
                 int i = row + 2 * ox;
                 pool(FloatVector.fromArray(FLOATS, x, i), FloatVector.fromArray(FLOATS, x, i + n),
                         FloatVector.fromArray(FLOATS, x, i + w), FloatVector.fromArray(FLOATS, x, i + w + n), w,
-                        IntVector.zero(INTS).addIndex(2).add(top + 2 * ox), y, out + oy * wo + ox, am);
+                        TWICE.add(top + 2 * ox), y, out + oy * wo + ox, am);
             }
             maxPool2x2Outputs(x, row, w, top, ox, wo, y, out + oy * wo, am);
         }

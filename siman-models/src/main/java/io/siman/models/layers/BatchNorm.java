@@ -19,7 +19,7 @@ public final class BatchNorm extends LayerBase {
     private final Work out = work(), saveMean = work(), saveInvStd = work(), dx = work();
     private Tensor x;
     private BinaryConv2d foldedInto;
-    private ResidualTrainingSteps residualSteps;
+    private final ResidualTrainingSteps residualSteps;
 
     public BatchNorm(Backend backend, String name, int channels, float gammaInit) {
         super(backend, name);
@@ -29,6 +29,7 @@ public final class BatchNorm extends LayerBase {
         this.beta = parameter("bias", new float[channels], s, Parameter.Role.REGULAR);
         this.runningMean = buffer("running_mean", new float[channels], s);
         this.runningVar = buffer("running_var", Init.constant(channels, 1f), s);
+        this.residualSteps = ResidualTrainingSteps.of(backend);
     }
 
     /** Marks this batch norm as applied by the convolution before it during evaluation. */
@@ -85,9 +86,6 @@ public final class BatchNorm extends LayerBase {
     void trainingForwardAddPrelu(Tensor input, Tensor residual, Tensor slope, Tensor sum, Tensor y) {
         outputShape(input.shape());
         x = input;
-        if (residualSteps == null) {
-            residualSteps = ResidualTrainingSteps.of(backend);
-        }
         residualSteps.batchNormAddPrelu(input, gamma.value(), beta.value(), runningMean, runningVar, MOMENTUM, EPS, residual,
                 slope, sum, y, saveMean.get(Shape.of(channels)), saveInvStd.get(Shape.of(channels)));
         fusedInto(input.shape(), input.shape());

@@ -35,7 +35,7 @@ public final class BinaryConv2d extends LayerBase {
     final Encoding encoding;
     private final WeightBinarization weights;
     private final BinaryActivationSteps activationSteps;
-    private ResidualTrainingSteps residualSteps;
+    private final ResidualTrainingSteps residualSteps;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
     private final Work affineScale = work(), scaledAffine = work(), affineBias = work(), packedInput = work(), packedWeights = work();
@@ -73,6 +73,7 @@ public final class BinaryConv2d extends LayerBase {
         }
         this.weights = binarizer.create(backend, ws, encoding);
         this.activationSteps = BinaryActivationSteps.of(backend);
+        this.residualSteps = ResidualTrainingSteps.of(backend);
     }
 
     /**
@@ -231,25 +232,15 @@ public final class BinaryConv2d extends LayerBase {
         return backward(dy, null);
     }
 
-    /** Whether {@link #backwardAdding} fuses the add (the activations are binarized), rather than adding afterwards. */
-    boolean fusesAddInBackward() {
-        return binarizer.binarizesActivations();
-    }
-
     /**
      * The input gradient plus {@code addend} (another branch's gradient of the same input), the add fused into the
      * last pass where the activations are binarized ({@link ResidualTrainingSteps#binaryActivationBackwardAdd}).
      */
     Tensor backwardAdding(Tensor dy, Tensor addend) {
-        return timedBackward(() -> {
-            Tensor d = backward(dy, addend);
-            if (!fusesAddInBackward()) {
-                k.add(d, addend, d);
-            }
-            return d;
-        });
+        return timedBackward(() -> backward(dy, addend));
     }
 
+    /** The input gradient, plus {@code addend} unless it is null. */
     private Tensor backward(Tensor dy, Tensor addend) {
         requireForward(input, name());
         Tensor ds = dEffective.get(g.weightShape());
@@ -258,6 +249,9 @@ public final class BinaryConv2d extends LayerBase {
             weights.backward(weight.value(), ds, weight.grad());
             Tensor d = dx.get(g.inputShape());
             training().conv2dBackwardData(g, dy, effective, d);
+            if (addend != null) {
+                k.add(d, addend, d);
+            }
             return d;
         }
         Tensor m = mean.get(Shape.of(g.batch())), s = invStd.get(Shape.of(g.batch()));
@@ -281,16 +275,9 @@ public final class BinaryConv2d extends LayerBase {
         if (addend == null) {
             activationSteps.binaryActivationBackward(input, m, s, dSign, d);
         } else {
-            residualSteps().binaryActivationBackwardAdd(input, m, s, dSign, addend, d);
+            residualSteps.binaryActivationBackwardAdd(input, m, s, dSign, addend, d);
         }
         return d;
-    }
-
-    private ResidualTrainingSteps residualSteps() {
-        if (residualSteps == null) {
-            residualSteps = ResidualTrainingSteps.of(backend);
-        }
-        return residualSteps;
     }
 
     /** The binarizer's form for export; null for full precision. */
