@@ -560,8 +560,11 @@ final class VectorBitKernels extends BitKernels {
         // cost per block: its words' popcounts, and per output a conversion and the affine, about two words' worth
         par.forRange(batch * blocks, (long) qv * channels * (len + 2), (from, to) -> {
             Buffers own = buffers.get();
-            long[] counts = own.longs(16 * LANES);
+            // a block's counts for the whole plane, channel after channel: the outputs are then finished in runs of a
+            // plane rather than of a tile (on AVX2 the tile-sized runs cost as much again as their popcounts)
+            long[] counts = own.longs(channels * qv);
             float[] tail = whole < positions ? own.floats(step) : null;
+            float[] residual = epilogue == null ? null : epilogue.residual();
             for (int item = from; item < to; item++) {
                 int n = item / blocks, o0 = (item % blocks) * channels, oc = Math.min(channels, co - o0);
                 // a block short of channels repeats its last one in the tile; only real channels are kept
@@ -569,27 +572,25 @@ final class VectorBitKernels extends BitKernels {
                 int w4 = Math.min(4, oc - 1) * len, w5 = Math.min(5, oc - 1) * len, w6 = Math.min(6, oc - 1) * len, w7 = Math.min(7, oc - 1) * len;
                 for (int q0 = 0; q0 < qv; q0 += step) {
                     if (channels == 4 && grid.vectors == 4) {
-                        gridTile4x4(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts);
+                        gridTile4x4(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts, q0, qv);
                     } else if (channels == 8) {
-                        gridTile8x2(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, w4, w5, w6, w7, counts);
+                        gridTile8x2(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, w4, w5, w6, w7, counts, q0, qv);
                     } else if (channels == 2) {
-                        gridTile2x4(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, counts);
+                        gridTile2x4(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, counts, q0, qv);
                     } else {
-                        gridTile4x2(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts);
+                        gridTile4x2(planes, n * image + q0, grid.inputOffset, wb, o0 * len, w1, w2, w3, counts, q0, qv);
                     }
-                    for (int c = 0; c < oc; c++) {
-                        int o = o0 + c, out = (n * co + o) * positions + q0;
-                        float s = scale == null ? 1f : scale[o], b = bias == null ? 0f : bias[o];
-                        if (q0 < whole) {
-                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, y, out,
-                                    epilogue == null ? null : epilogue.residual(), epilogue == null ? 0f : epilogue.slope()[o]);
-                        } else {
-                            // the last, partial tile of a size that is not a multiple of the tile
-                            finish(counts, c * step, step, grid.base, o * qv + q0, s, b, tail, 0, null, 0f);
-                            System.arraycopy(tail, 0, y, out, positions - q0);
-                            for (int i = out; epilogue != null && i < out + positions - q0; i++) {
-                                y[i] = epilogue.apply(y[i], i, o);
-                            }
+                }
+                for (int c = 0; c < oc; c++) {
+                    int o = o0 + c, out = (n * co + o) * positions;
+                    float s = scale == null ? 1f : scale[o], b = bias == null ? 0f : bias[o];
+                    finish(counts, c * qv, whole, grid.base, o * qv, s, b, y, out, residual, residual == null ? 0f : epilogue.slope()[o]);
+                    if (whole < positions) {
+                        // the last, partial tile of a size that is not a multiple of the tile
+                        finish(counts, c * qv + whole, step, grid.base, o * qv + whole, s, b, tail, 0, null, 0f);
+                        System.arraycopy(tail, 0, y, out + whole, positions - whole);
+                        for (int i = out + whole; residual != null && i < out + positions; i++) {
+                            y[i] = epilogue.apply(y[i], i, o);
                         }
                     }
                 }
@@ -599,10 +600,10 @@ final class VectorBitKernels extends BitKernels {
 
     /**
      * XOR counts of 4 vectors of positions at {@code x0} for 4 channels (weights at {@code w0}, {@code w0 + w1}, ...):
-     * {@code counts[(channel * 4 + vector) * LANES ..]}; per weight word 4 loads and 4 broadcasts for 16
+     * {@code counts[countsAt + channel * countsStride + vector * LANES ..]}; per weight word 4 loads and 4 broadcasts for 16
      * XOR-popcount-adds. The 16 accumulators and 5 operands fit AVX-512's 32 registers.
      */
-    private static void gridTile4x4(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts) {
+    private static void gridTile4x4(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts, int countsAt, int countsStride) {
         LongVector a00 = LongVector.zero(LONGS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         LongVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int j = 0; j < inputOffset.length; j++) {
@@ -630,30 +631,30 @@ final class VectorBitKernels extends BitKernels {
             a32 = a32.add(x2v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a33 = a33.add(x3v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.intoArray(counts, 0);
-        a01.intoArray(counts, LANES);
-        a02.intoArray(counts, 2 * LANES);
-        a03.intoArray(counts, 3 * LANES);
-        a10.intoArray(counts, 4 * LANES);
-        a11.intoArray(counts, 5 * LANES);
-        a12.intoArray(counts, 6 * LANES);
-        a13.intoArray(counts, 7 * LANES);
-        a20.intoArray(counts, 8 * LANES);
-        a21.intoArray(counts, 9 * LANES);
-        a22.intoArray(counts, 10 * LANES);
-        a23.intoArray(counts, 11 * LANES);
-        a30.intoArray(counts, 12 * LANES);
-        a31.intoArray(counts, 13 * LANES);
-        a32.intoArray(counts, 14 * LANES);
-        a33.intoArray(counts, 15 * LANES);
+        a00.intoArray(counts, countsAt);
+        a01.intoArray(counts, countsAt + LANES);
+        a02.intoArray(counts, countsAt + 2 * LANES);
+        a03.intoArray(counts, countsAt + 3 * LANES);
+        a10.intoArray(counts, countsAt + countsStride);
+        a11.intoArray(counts, countsAt + countsStride + LANES);
+        a12.intoArray(counts, countsAt + countsStride + 2 * LANES);
+        a13.intoArray(counts, countsAt + countsStride + 3 * LANES);
+        a20.intoArray(counts, countsAt + 2 * countsStride);
+        a21.intoArray(counts, countsAt + 2 * countsStride + LANES);
+        a22.intoArray(counts, countsAt + 2 * countsStride + 2 * LANES);
+        a23.intoArray(counts, countsAt + 2 * countsStride + 3 * LANES);
+        a30.intoArray(counts, countsAt + 3 * countsStride);
+        a31.intoArray(counts, countsAt + 3 * countsStride + LANES);
+        a32.intoArray(counts, countsAt + 3 * countsStride + 2 * LANES);
+        a33.intoArray(counts, countsAt + 3 * countsStride + 3 * LANES);
     }
 
     /**
-     * As {@link #gridTile4x4}, for 2 vectors of positions and 8 channels: {@code counts[(channel * 2 + vector) * LANES ..]};
+     * As {@link #gridTile4x4}, for 2 vectors of positions and 8 channels;
      * 2 loads and 8 broadcasts per weight word (on planes as small as 4x4 the 4-vector tile is half empty).
      */
     private static void gridTile8x2(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3,
-                                 int w4, int w5, int w6, int w7, long[] counts) {
+                                 int w4, int w5, int w6, int w7, long[] counts, int countsAt, int countsStride) {
         LongVector a00 = LongVector.zero(LONGS), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         LongVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int j = 0; j < inputOffset.length; j++) {
@@ -684,29 +685,29 @@ final class VectorBitKernels extends BitKernels {
             a70 = a70.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a71 = a71.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.intoArray(counts, 0);
-        a01.intoArray(counts, LANES);
-        a10.intoArray(counts, 2 * LANES);
-        a11.intoArray(counts, 3 * LANES);
-        a20.intoArray(counts, 4 * LANES);
-        a21.intoArray(counts, 5 * LANES);
-        a30.intoArray(counts, 6 * LANES);
-        a31.intoArray(counts, 7 * LANES);
-        a40.intoArray(counts, 8 * LANES);
-        a41.intoArray(counts, 9 * LANES);
-        a50.intoArray(counts, 10 * LANES);
-        a51.intoArray(counts, 11 * LANES);
-        a60.intoArray(counts, 12 * LANES);
-        a61.intoArray(counts, 13 * LANES);
-        a70.intoArray(counts, 14 * LANES);
-        a71.intoArray(counts, 15 * LANES);
+        a00.intoArray(counts, countsAt);
+        a01.intoArray(counts, countsAt + LANES);
+        a10.intoArray(counts, countsAt + countsStride);
+        a11.intoArray(counts, countsAt + countsStride + LANES);
+        a20.intoArray(counts, countsAt + 2 * countsStride);
+        a21.intoArray(counts, countsAt + 2 * countsStride + LANES);
+        a30.intoArray(counts, countsAt + 3 * countsStride);
+        a31.intoArray(counts, countsAt + 3 * countsStride + LANES);
+        a40.intoArray(counts, countsAt + 4 * countsStride);
+        a41.intoArray(counts, countsAt + 4 * countsStride + LANES);
+        a50.intoArray(counts, countsAt + 5 * countsStride);
+        a51.intoArray(counts, countsAt + 5 * countsStride + LANES);
+        a60.intoArray(counts, countsAt + 6 * countsStride);
+        a61.intoArray(counts, countsAt + 6 * countsStride + LANES);
+        a70.intoArray(counts, countsAt + 7 * countsStride);
+        a71.intoArray(counts, countsAt + 7 * countsStride + LANES);
     }
 
     /**
      * As {@link #gridTile4x4}, for 2 channels and 4 vectors of positions: 8 accumulators, 4 loads and 2 broadcasts per
      * weight word, within AVX2's 16 registers (where the popcount itself needs a table and a mask in two more).
      */
-    private static void gridTile2x4(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, long[] counts) {
+    private static void gridTile2x4(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, long[] counts, int countsAt, int countsStride) {
         LongVector a00 = LongVector.zero(LONGS), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (int j = 0; j < inputOffset.length; j++) {
             int at = x0 + inputOffset[j], wj = w0 + j;
@@ -723,18 +724,18 @@ final class VectorBitKernels extends BitKernels {
             a12 = a12.add(x2v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a13 = a13.add(x3v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.intoArray(counts, 0);
-        a01.intoArray(counts, LANES);
-        a02.intoArray(counts, 2 * LANES);
-        a03.intoArray(counts, 3 * LANES);
-        a10.intoArray(counts, 4 * LANES);
-        a11.intoArray(counts, 5 * LANES);
-        a12.intoArray(counts, 6 * LANES);
-        a13.intoArray(counts, 7 * LANES);
+        a00.intoArray(counts, countsAt);
+        a01.intoArray(counts, countsAt + LANES);
+        a02.intoArray(counts, countsAt + 2 * LANES);
+        a03.intoArray(counts, countsAt + 3 * LANES);
+        a10.intoArray(counts, countsAt + countsStride);
+        a11.intoArray(counts, countsAt + countsStride + LANES);
+        a12.intoArray(counts, countsAt + countsStride + 2 * LANES);
+        a13.intoArray(counts, countsAt + countsStride + 3 * LANES);
     }
 
     /** As {@link #gridTile2x4}, for 4 channels and 2 vectors of positions (small planes). */
-    private static void gridTile4x2(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts) {
+    private static void gridTile4x2(long[] xg, int x0, int[] inputOffset, long[] wb, int w0, int w1, int w2, int w3, long[] counts, int countsAt, int countsStride) {
         LongVector a00 = LongVector.zero(LONGS), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int j = 0; j < inputOffset.length; j++) {
             int at = x0 + inputOffset[j], wj = w0 + j;
@@ -752,18 +753,18 @@ final class VectorBitKernels extends BitKernels {
             a30 = a30.add(x0v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
             a31 = a31.add(x1v.lanewise(VectorOperators.XOR, v).lanewise(VectorOperators.BIT_COUNT));
         }
-        a00.intoArray(counts, 0);
-        a01.intoArray(counts, LANES);
-        a10.intoArray(counts, 2 * LANES);
-        a11.intoArray(counts, 3 * LANES);
-        a20.intoArray(counts, 4 * LANES);
-        a21.intoArray(counts, 5 * LANES);
-        a30.intoArray(counts, 6 * LANES);
-        a31.intoArray(counts, 7 * LANES);
+        a00.intoArray(counts, countsAt);
+        a01.intoArray(counts, countsAt + LANES);
+        a10.intoArray(counts, countsAt + countsStride);
+        a11.intoArray(counts, countsAt + countsStride + LANES);
+        a20.intoArray(counts, countsAt + 2 * countsStride);
+        a21.intoArray(counts, countsAt + 2 * countsStride + LANES);
+        a30.intoArray(counts, countsAt + 3 * countsStride);
+        a31.intoArray(counts, countsAt + 3 * countsStride + LANES);
     }
 
     /**
-     * One channel's counts of a tile into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma,
+     * A run of one channel's counts into outputs: {@code fma(base - 2 count, scale, bias)}, the sum exact before the fma,
      * then the fused block's residual add and PReLU where {@code residual} is not null.
      */
     private static void finish(long[] counts, int at, int length, float[] base, int baseAt, float scale, float bias, float[] out, int outAt,
