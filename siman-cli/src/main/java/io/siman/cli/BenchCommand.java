@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 /** {@code siman bench}: float simulation against the bitwise engine, side by side, on the same inputs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measures the bitwise engine against the float simulation, or training steps with --train.",
-                "In one run and after warm-up, both run a model on the same inputs: images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios.",
+                "In one run and after warm-up, both run a model on the same inputs, in alternating slices (the median slice of each kept): images per second of the whole network and milliseconds per binarized layer, at each batch size, with their ratios.",
                 "With --train: whole training steps (augmented batches of the dataset, forward, backward, update) of a zoo network."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model-file", paramLabel = "FILE", description = "A model written by 'siman export'.")

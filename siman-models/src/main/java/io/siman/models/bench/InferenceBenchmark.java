@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
 /**
  * Measures, in one run and on the same inputs, a model's float simulation and its bitwise engine: whole
  * network images per second (through a {@link Predictor} each, as an application runs them) and, per binarized
- * layer, milliseconds per batch. Both are loaded from the same model file; their logits are checked to be equal
- * before anything is timed.
+ * layer, milliseconds per batch, the two sides timed in alternating slices ({@link #timeSideBySide}). Both are
+ * loaded from the same model file; their logits are checked to be equal before anything is timed.
  */
 public final class InferenceBenchmark {
     /** One binarized layer at one batch size. */
@@ -77,10 +77,10 @@ public final class InferenceBenchmark {
                     }
                     // the whole network as an application runs it: through a Predictor (a large batch in a part per
                     // thread and micro-batches that stay in cache), images in and logits out
-                    progress.accept("batch " + batch + ": whole network, float simulation");
-                    double floatIps = batch / time(() -> simulatedPredictor.logits(images, batch), seconds);
-                    progress.accept("batch " + batch + ": whole network, bitwise");
-                    double bitIps = batch / time(() -> bitwisePredictor.logits(images, batch), seconds);
+                    progress.accept("batch " + batch + ": whole network");
+                    double[] whole = timeSideBySide(() -> simulatedPredictor.logits(images, batch),
+                            () -> bitwisePredictor.logits(images, batch), 2 * seconds);
+                    double floatIps = batch / whole[0], bitIps = batch / whole[1];
                     List<LayerTiming> layers = new ArrayList<>();
                     Map<String, BitwiseConv2d> simByName = simulated.layers(BitwiseConv2d.class).stream()
                             .collect(Collectors.toMap(BitwiseConv2d::name, l -> l));
@@ -89,10 +89,10 @@ public final class InferenceBenchmark {
                         Shape shape = layer.lastInputShape();
                         progress.accept("batch " + batch + ": layer " + layer.name());
                         try (Tensor lx = backend.upload(Init.normal(rnd, shape.intSize(), 1), shape)) {
-                            double f = time(() -> sim.forward(lx, TrainingProgress.EVAL), seconds / 10);
-                            double bt = time(() -> layer.forward(lx, TrainingProgress.EVAL), seconds / 10);
+                            double[] t = timeSideBySide(() -> sim.forward(lx, TrainingProgress.EVAL),
+                                    () -> layer.forward(lx, TrainingProgress.EVAL), seconds / 5);
                             layers.add(new LayerTiming(layer.name(), layer.inChannels() + "->" + layer.outChannels() + " "
-                                    + shape.dim(2) + "x" + shape.dim(3) + (layer.stride() > 1 ? " /" + layer.stride() : ""), f * 1e3, bt * 1e3));
+                                    + shape.dim(2) + "x" + shape.dim(3) + (layer.stride() > 1 ? " /" + layer.stride() : ""), t[0] * 1e3, t[1] * 1e3));
                         }
                     }
                     results.add(new Result(batch, backend.threads(), backend.name(), floatIps, bitIps, layers));
@@ -102,14 +102,30 @@ public final class InferenceBenchmark {
         return results;
     }
 
-    /** Seconds per call: warms up, then repeats for at least {@code seconds} (and at least 3 calls), keeping the mean. */
-    static double time(Runnable r, double seconds) {
-        long warm = System.nanoTime();
-        int warmCalls = 0;
-        while (warmCalls < 3 || System.nanoTime() - warm < seconds * 0.3e9) {
-            r.run();
-            warmCalls++;
+    /** Slices per side in {@link #timeSideBySide}: odd, so that the median is one slice's time. */
+    static final int SLICES = 7;
+
+    /**
+     * Seconds per call of {@code a} and of {@code b}, measured side by side: after warm-up, {@link #SLICES} slices of
+     * each in turn, {@code seconds} in all, and per side the median slice. On a shared machine a burst of someone
+     * else's work then slows a slice or two of either side rather than one side's whole measurement.
+     */
+    static double[] timeSideBySide(Runnable a, Runnable b, double seconds) {
+        double slice = seconds / (2 * SLICES);
+        repeat(a, slice * 2);
+        repeat(b, slice * 2);
+        double[] ta = new double[SLICES], tb = new double[SLICES];
+        for (int s = 0; s < SLICES; s++) {
+            ta[s] = repeat(a, slice);
+            tb[s] = repeat(b, slice);
         }
+        Arrays.sort(ta);
+        Arrays.sort(tb);
+        return new double[] {ta[SLICES / 2], tb[SLICES / 2]};
+    }
+
+    /** Runs {@code r} for at least {@code seconds} and at least 3 calls; seconds per call. */
+    private static double repeat(Runnable r, double seconds) {
         long t0 = System.nanoTime();
         int calls = 0;
         while (calls < 3 || System.nanoTime() - t0 < seconds * 1e9) {
