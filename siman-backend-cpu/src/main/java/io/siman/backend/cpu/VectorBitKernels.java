@@ -48,6 +48,8 @@ final class VectorBitKernels extends BitKernels {
     private static final VectorSpecies<Float> FLOATS32 = VectorSpecies.of(float.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LONGS.vectorBitSize()));
     private static final int INT_LANES = INTS.length();
+    /** Ints with as many lanes as {@link #LONGS}: halves of words widened to words. */
+    private static final VectorSpecies<Integer> LONG_INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));
     /** Register tiles of 16 accumulators (4 channels by 4 vectors, or 8 by 2): for CPUs with 32 vector registers (AVX-512). */
     static final VectorBitKernels WIDE_TILES = new VectorBitKernels(16);
     /** Register tiles of 8 accumulators (2 by 4, or 4 by 2): for CPUs with 16 vector registers (AVX2), where 16 spill. */
@@ -136,7 +138,9 @@ final class VectorBitKernels extends BitKernels {
                 int xImg = i * c * plane, bImg = i * plane * words;
                 for (int q = 0; q < words; q++) {
                     int c0 = q * 64, cn = Math.min(64, c - c0);
-                    Arrays.fill(halves, 0, 2 * plane, 0);
+                    // words of 32 channels or fewer have no upper halves
+                    int used = cn > 32 ? 2 : 1;
+                    Arrays.fill(halves, 0, used * plane, 0);
                     for (int b = 0; b < cn; b++) {
                         int half = (b >>> 5) * plane, bit = 1 << (b & 31), xo = xImg + (c0 + b) * plane;
                         int p = 0;
@@ -150,8 +154,21 @@ final class VectorBitKernels extends BitKernels {
                             }
                         }
                     }
-                    for (int p = 0; p < plane; p++) {
-                        bits[bImg + p * words + q] = (halves[p] & 0xffffffffL) | ((long) halves[plane + p] << 32);
+                    int p = 0;
+                    if (words == 1) {
+                        // the words are consecutive: vectors of halves widened into vectors of words
+                        for (; p <= plane - LANES; p += LANES) {
+                            LongVector lo = ((LongVector) IntVector.fromArray(LONG_INTS, halves, p)
+                                    .convertShape(VectorOperators.I2L, LONGS, 0)).and(0xffffffffL);
+                            if (used == 2) {
+                                lo = lo.or(((LongVector) IntVector.fromArray(LONG_INTS, halves, plane + p)
+                                        .convertShape(VectorOperators.I2L, LONGS, 0)).lanewise(VectorOperators.LSHL, 32));
+                            }
+                            lo.intoArray(bits, bImg + p);
+                        }
+                    }
+                    for (; p < plane; p++) {
+                        bits[bImg + p * words + q] = (halves[p] & 0xffffffffL) | (used == 2 ? (long) halves[plane + p] << 32 : 0L);
                     }
                 }
             }
