@@ -15,6 +15,13 @@ final class VectorPointwise extends Pointwise {
     private static final VectorShuffle<Float> EVEN = lanes(0), ODD = lanes(1);
     /** {@code 2 * lane}: a vector of windows' offsets from the first one's. */
     private static final IntVector TWICE = IntVector.zero(INTS).addIndex(2);
+    /**
+     * Rows half a vector wide: of two vectors of deinterleaved corners, each holding an upper and a lower row's
+     * corners for two output rows, the quarters of the upper rows (then of the lower ones) side by side.
+     */
+    private static final VectorShuffle<Float> UPPER_QUARTERS = quarters(0), LOWER_QUARTERS = quarters(1);
+    /** Their windows' offsets from the first one's: lane {@code r q + x} (a quarter of {@code q} lanes per output row) at input row {@code 2 r}, column {@code 2 x}. */
+    private static final IntVector QUARTER_WINDOWS = quarterWindows();
     static final VectorPointwise INSTANCE = new VectorPointwise();
 
     private VectorPointwise() {
@@ -54,11 +61,23 @@ final class VectorPointwise extends Pointwise {
 
     /**
      * 2x2 pooling a vector of outputs at a time, the windows' four corners deinterleaved from two vectors per input
-     * row; where an input row is one vector wide (16 at 512 bits, 8 at 256), a vector holds two output rows.
+     * row; where an input row is one vector wide (16 at 512 bits, 8 at 256), a vector holds two output rows, and where
+     * it is half a vector wide (VGG-small's last 8x8 planes at 512 bits), four.
      */
     @Override
     void maxPool2x2Plane(float[] x, int in, int w, int ho, int wo, float[] y, int out, int[] am) {
         int n = FLOATS.length(), oy = 0;
+        if (2 * w == n && 2 * wo == w) {
+            // output rows oy to oy + 3: a vector per output row holds its upper and its lower input row
+            for (; oy + 4 <= ho; oy += 4) {
+                int i = in + 2 * oy * w;
+                FloatVector t0 = FloatVector.fromArray(FLOATS, x, i), t1 = FloatVector.fromArray(FLOATS, x, i + n);
+                FloatVector t2 = FloatVector.fromArray(FLOATS, x, i + 2 * n), t3 = FloatVector.fromArray(FLOATS, x, i + 3 * n);
+                FloatVector e01 = t0.rearrange(EVEN, t1), o01 = t0.rearrange(ODD, t1), e23 = t2.rearrange(EVEN, t3), o23 = t2.rearrange(ODD, t3);
+                poolCorners(e01.rearrange(UPPER_QUARTERS, e23), o01.rearrange(UPPER_QUARTERS, o23), e01.rearrange(LOWER_QUARTERS, e23),
+                        o01.rearrange(LOWER_QUARTERS, o23), w, QUARTER_WINDOWS.add(2 * oy * w), y, out + oy * wo, am);
+            }
+        }
         if (w == n && 2 * wo == w) {
             // output rows oy and oy + 1: upper input rows 2 oy and 2 oy + 2, lower ones 2 oy + 1 and 2 oy + 3
             VectorMask<Integer> lower = IntVector.zero(INTS).addIndex(1).compare(VectorOperators.GE, wo);
@@ -88,7 +107,12 @@ final class VectorPointwise extends Pointwise {
      */
     private static void pool(FloatVector t0, FloatVector t1, FloatVector b0, FloatVector b1, int w, IntVector at,
                              float[] y, int out, int[] am) {
-        FloatVector x0 = t0.rearrange(EVEN, t1), x1 = t0.rearrange(ODD, t1), x2 = b0.rearrange(EVEN, b1), x3 = b0.rearrange(ODD, b1);
+        poolCorners(t0.rearrange(EVEN, t1), t0.rearrange(ODD, t1), b0.rearrange(EVEN, b1), b0.rearrange(ODD, b1), w, at, y, out, am);
+    }
+
+    /** One vector of windows from their corners: upper left, upper right, lower left, lower right. */
+    private static void poolCorners(FloatVector x0, FloatVector x1, FloatVector x2, FloatVector x3, int w, IntVector at,
+                                    float[] y, int out, int[] am) {
         FloatVector m = x0.max(x1).max(x2.max(x3));
         VectorMask<Float> k3 = x3.eq(m).or(x3.test(VectorOperators.IS_NAN)), k2 = x2.eq(m).or(x2.test(VectorOperators.IS_NAN));
         VectorMask<Float> k1 = x1.eq(m).or(x1.test(VectorOperators.IS_NAN)), k0 = x0.eq(m).or(x0.test(VectorOperators.IS_NAN));
@@ -96,6 +120,30 @@ final class VectorPointwise extends Pointwise {
         IntVector k = IntVector.zero(INTS).blend(w + 1, k3.cast(INTS)).blend(w, k2.cast(INTS)).blend(1, k1.cast(INTS))
                 .blend(0, k0.cast(INTS));
         k.add(at).intoArray(am, out);
+    }
+
+    /**
+     * Lanes of quarter {@code which} and {@code which + 2} of a vector, then the same of a second one: the upper
+     * rows' ({@code which} 0) or lower rows' corners of {@code [upper, lower, upper, lower]} quarters.
+     */
+    private static VectorShuffle<Float> quarters(int which) {
+        int n = FLOATS.length(), q = n / 4;
+        int[] index = new int[n];
+        for (int j = 0; j < n; j++) {
+            int part = j / q, lane = j % q;
+            // parts 0 and 1 from the first vector (its quarters which and which + 2), 2 and 3 from the second
+            index[j] = (part / 2) * n + (which + 2 * (part % 2)) * q + lane;
+        }
+        return VectorShuffle.fromValues(FLOATS, index);
+    }
+
+    private static IntVector quarterWindows() {
+        int n = FLOATS.length(), q = n / 4, w = n / 2;
+        int[] at = new int[n];
+        for (int j = 0; j < n; j++) {
+            at[j] = j / q * 2 * w + 2 * (j % q);
+        }
+        return IntVector.fromArray(INTS, at, 0);
     }
 
     private static VectorShuffle<Float> lanes(int first) {

@@ -12,8 +12,10 @@ class MaxPoolPathsTest {
     void vectorPlanesEqualPlainPlanes() {
         SplittableRandom r = new SplittableRandom(5);
         // rows of several vectors and a remainder; rows one vector wide (two output rows per vector, 16 and 8 lanes),
-        // with an odd output row left over; odd widths and heights; narrow planes
-        int[][] planes = {{2, 70}, {4, 64}, {3, 33}, {6, 16}, {8, 16}, {6, 8}, {4, 8}, {5, 32}, {8, 2}, {2, 130}};
+        // with an odd output row left over; rows half a vector wide (four output rows per vector, 8 and 4 columns),
+        // with 1 to 3 output rows left over; odd widths and heights; narrow planes
+        int[][] planes = {{2, 70}, {4, 64}, {3, 33}, {6, 16}, {8, 16}, {6, 8}, {4, 8}, {5, 32}, {8, 2}, {2, 130},
+                {8, 8}, {10, 8}, {16, 8}, {14, 8}, {8, 4}, {10, 4}, {12, 4}, {15, 4}, {6, 4}};
         for (int[] p : planes) {
             int h = p[0], w = p[1], ho = h / 2, wo = w / 2, in = 3, out = 1;
             float[] x = new float[in + h * w + 2];
