@@ -104,11 +104,16 @@ final class PoolingKernels extends CpuKernelFamily {
         int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), k = g.kernel();
         double area = (double) k * k;
         par.forRange(g.batch() * g.channels(), (long) ho * wo * k * k, (from, to) -> {
-            for (int nc = from; nc < to; nc++) {
-                int in = nc * h * w, out = nc * ho * wo;
+            // four planes side by side: four independent chains of additions (one chain is bound by the latency of
+            // an addition, a global 8x8 pool by 64 of them); each output's own sum keeps its order. A last group
+            // short of planes repeats its last one, and keeps only its real outputs.
+            int plane = h * w, outPlane = ho * wo;
+            for (int nc = from; nc < to; nc += 4) {
+                int m = Math.min(4, to - nc), in = nc * plane, out = nc * outPlane;
+                int d1 = Math.min(1, m - 1) * plane, d2 = Math.min(2, m - 1) * plane, d3 = Math.min(3, m - 1) * plane;
                 for (int oy = 0; oy < ho; oy++) {
                     for (int ox = 0; ox < wo; ox++) {
-                        double s = 0;
+                        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                         for (int ky = 0; ky < k; ky++) {
                             int iy = oy * g.stride() - g.padding() + ky;
                             if (iy < 0 || iy >= h) {
@@ -117,11 +122,25 @@ final class PoolingKernels extends CpuKernelFamily {
                             for (int kx = 0; kx < k; kx++) {
                                 int ix = ox * g.stride() - g.padding() + kx;
                                 if (ix >= 0 && ix < w) {
-                                    s += xa[in + iy * w + ix];
+                                    int at = in + iy * w + ix;
+                                    s0 += xa[at];
+                                    s1 += xa[at + d1];
+                                    s2 += xa[at + d2];
+                                    s3 += xa[at + d3];
                                 }
                             }
                         }
-                        ya[out + oy * wo + ox] = (float) (s / area);
+                        int o = out + oy * wo + ox;
+                        ya[o] = (float) (s0 / area);
+                        if (m > 1) {
+                            ya[o + outPlane] = (float) (s1 / area);
+                        }
+                        if (m > 2) {
+                            ya[o + 2 * outPlane] = (float) (s2 / area);
+                        }
+                        if (m > 3) {
+                            ya[o + 3 * outPlane] = (float) (s3 / area);
+                        }
                     }
                 }
             }
