@@ -121,9 +121,48 @@ final class VectorGemm implements MatMul {
                     tile1x1(kLen, a, a0 + i * aRow, aStep, bp, bAt, ld, c, cOff + i * ldc + j, acc);
                 }
             }
-            for (; j < n; j++) {
-                for (int i = rowFrom; i < rowTo; i++) {
+            // the last columns one by one, four independent chains at a time (one chain is bound by the latency of a
+            // fused multiply-add, and a 10-class classifier's whole output is this loop): four rows of a column, then
+            // four columns of a remaining row; each element still one chain in increasing k
+            int first = j, i = rowFrom;
+            for (; i + 4 <= rowTo; i += 4) {
+                for (j = first; j < n; j++) {
                     int at = cOff + i * ldc + j, ar = a0 + i * aRow, bc = b0 + j * bStep;
+                    float s0 = acc ? c[at] : 0f, s1 = acc ? c[at + ldc] : 0f, s2 = acc ? c[at + 2 * ldc] : 0f, s3 = acc ? c[at + 3 * ldc] : 0f;
+                    for (int kk = 0; kk < kLen; kk++) {
+                        float bv = b[bc + kk * bRow];
+                        int ak = ar + kk * aStep;
+                        s0 = Math.fma(a[ak], bv, s0);
+                        s1 = Math.fma(a[ak + aRow], bv, s1);
+                        s2 = Math.fma(a[ak + 2 * aRow], bv, s2);
+                        s3 = Math.fma(a[ak + 3 * aRow], bv, s3);
+                    }
+                    c[at] = s0;
+                    c[at + ldc] = s1;
+                    c[at + 2 * ldc] = s2;
+                    c[at + 3 * ldc] = s3;
+                }
+            }
+            for (; i < rowTo; i++) {
+                int ar = a0 + i * aRow;
+                for (j = first; j + 4 <= n; j += 4) {
+                    int at = cOff + i * ldc + j, bc = b0 + j * bStep;
+                    float s0 = acc ? c[at] : 0f, s1 = acc ? c[at + 1] : 0f, s2 = acc ? c[at + 2] : 0f, s3 = acc ? c[at + 3] : 0f;
+                    for (int kk = 0; kk < kLen; kk++) {
+                        float av = a[ar + kk * aStep];
+                        int bk = bc + kk * bRow;
+                        s0 = Math.fma(av, b[bk], s0);
+                        s1 = Math.fma(av, b[bk + bStep], s1);
+                        s2 = Math.fma(av, b[bk + 2 * bStep], s2);
+                        s3 = Math.fma(av, b[bk + 3 * bStep], s3);
+                    }
+                    c[at] = s0;
+                    c[at + 1] = s1;
+                    c[at + 2] = s2;
+                    c[at + 3] = s3;
+                }
+                for (; j < n; j++) {
+                    int at = cOff + i * ldc + j, bc = b0 + j * bStep;
                     float sum = acc ? c[at] : 0f;
                     for (int kk = 0; kk < kLen; kk++) {
                         sum = Math.fma(a[ar + kk * aStep], b[bc + kk * bRow], sum);
