@@ -670,6 +670,29 @@ public abstract class KernelsContract {
         return y;
     }
 
+    // ---------------------------------------------------------------- a bitwise layer's input
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void meanAndPackIsRowMeanThenPacking(Implementation implementation) {
+        BitwiseKernels bk = bits();
+        io.siman.api.steps.ActivationPackingSteps steps = steps(implementation, io.siman.api.steps.ActivationPackingSteps.class,
+                io.siman.api.steps.ActivationPackingSteps::portable);
+        // one and several words per position, fewer than 32 channels, planes of whole vectors and odd ones, batches
+        // of one sample and of more samples than threads
+        for (int[] dims : new int[][]{{1, 16, 8, 8}, {5, 16, 7, 9}, {3, 70, 4, 5}, {2, 130, 3, 3}, {4, 3, 5, 5}, {1, 64, 4, 4}}) {
+            Tensor x = random(1, dims), mean = zeros(dims[0]), expectedMean = zeros(dims[0]);
+            Shape bitsShape = Shape.of(dims[0], dims[2], dims[3], Shape.words(dims[1]));
+            Tensor bits = zeros(DType.INT64, bitsShape), expected = zeros(DType.INT64, bitsShape);
+            k.rowMean(x, expectedMean);
+            bk.packActivations(x, expectedMean, expected);
+            backend.write(bits, new long[(int) bitsShape.size()]);
+            steps.meanAndPack(x, mean, bits);
+            assertArrayEquals(backend.downloadFloats(expectedMean), backend.downloadFloats(mean), 0f, "the same means: " + Arrays.toString(dims));
+            assertArrayEquals(backend.downloadLongs(expected), backend.downloadLongs(bits), "the same bits: " + Arrays.toString(dims));
+        }
+    }
+
     // ---------------------------------------------------------------- fused binarized block
 
     @ParameterizedTest(name = "{0}")

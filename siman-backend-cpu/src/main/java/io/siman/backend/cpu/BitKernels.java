@@ -16,9 +16,10 @@ abstract class BitKernels {
 
     /**
      * {@code bits[n, p, word]} bit {@code c % 64} of word {@code c / 64} is 1 where {@code x[n, c, p] >= threshold[n]};
-     * bits past {@code c} are 0.
+     * bits past {@code c} are 0. With {@code red} (else null), each sample's threshold is first written as its mean
+     * ({@link RowStatisticsKernels#rowMeanOf}), by the task that then packs the sample while it is in cache.
      */
-    abstract void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par);
+    abstract void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Reductions red, Parallel par);
 
     /**
      * The popcount convolution of the kernel contract ({@code Kernels.binaryConv2d}); {@code scale} and

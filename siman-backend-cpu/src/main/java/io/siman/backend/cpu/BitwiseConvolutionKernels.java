@@ -16,10 +16,12 @@ import static io.siman.api.KernelShapes.expect;
 final class BitwiseConvolutionKernels extends CpuKernelFamily {
     /** The popcount strategy of this path. */
     private final BitKernels bits;
+    private final Reductions red;
 
-    BitwiseConvolutionKernels(CpuBackend backend, Parallel par, BitKernels bits) {
+    BitwiseConvolutionKernels(CpuBackend backend, Parallel par, BitKernels bits, Reductions red) {
         super(backend, par);
         this.bits = bits;
+        this.red = red;
     }
 
     public void packWeights(Tensor s, Tensor bits) {
@@ -52,7 +54,18 @@ final class BitwiseConvolutionKernels extends CpuKernelFamily {
         int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
         expect("packActivations", "threshold", threshold, Shape.of(n));
         expect("packActivations", "bits", bits, Shape.of(n, h, w, Shape.words(c)));
-        this.bits.packActivations(n, c, h * w, f(x), f(threshold), longsOut(bits), par);
+        this.bits.packActivations(n, c, h * w, f(x), f(threshold), longsOut(bits), null, par);
+    }
+
+    /** {@code ActivationPackingSteps}: each sample's mean, then its bits, by one task while the sample is in cache. */
+    public void meanAndPack(Tensor x, Tensor mean, Tensor bits) {
+        if (x.shape().rank() != 4) {
+            throw new ShapeMismatchException("meanAndPack: input must be [N, C, H, W], got " + x.shape());
+        }
+        int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
+        expect("meanAndPack", "mean", mean, Shape.of(n));
+        expect("meanAndPack", "bits", bits, Shape.of(n, h, w, Shape.words(c)));
+        this.bits.packActivations(n, c, h * w, f(x), f(mean), longsOut(bits), red, par);
     }
 
     public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {

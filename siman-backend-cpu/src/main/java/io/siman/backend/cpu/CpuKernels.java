@@ -8,6 +8,7 @@ import io.siman.api.Kernels;
 import io.siman.api.PoolGeometry;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingKernels;
+import io.siman.api.steps.ActivationPackingSteps;
 import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.IrNetSteps;
 import io.siman.api.steps.BinaryBlockSteps;
@@ -30,7 +31,7 @@ import java.util.Optional;
  */
 final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps,
-        ResidualTrainingSteps {
+        ResidualTrainingSteps, ActivationPackingSteps {
     /**
      * Backend property (or system property {@code siman.cpu.portableSteps}): {@code true} hides this backend's own step
      * families, so binarizers and layers run the portable defaults on its kernels (to measure what they cost).
@@ -64,7 +65,7 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         this.lossAndOptimizer = new LossAndOptimizerKernels(backend, par);
         this.rowStatistics = new RowStatisticsKernels(backend, par, red);
         this.weightSteps = new WeightStepKernels(backend, par, red);
-        this.bitwise = new BitwiseConvolutionKernels(backend, par, path.bitKernels());
+        this.bitwise = new BitwiseConvolutionKernels(backend, par, path.bitKernels(), red);
         this.bitPath = path.bitKernels().describe();
     }
 
@@ -304,6 +305,11 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     @Override
     public void packActivations(Tensor x, Tensor threshold, Tensor bits) {
         bitwise.packActivations(x, threshold, bits);
+    }
+
+    @Override
+    public void meanAndPack(Tensor x, Tensor mean, Tensor bits) {
+        bitwise.meanAndPack(x, mean, bits);
     }
 
     @Override

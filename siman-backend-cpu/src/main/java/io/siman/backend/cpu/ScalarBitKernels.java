@@ -22,10 +22,13 @@ final class ScalarBitKernels extends BitKernels {
     }
 
     @Override
-    void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par) {
+    void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Reductions red, Parallel par) {
         int words = Shape.words(c);
         par.forRange(n, (long) c * plane, (from, to) -> {
             for (int i = from; i < to; i++) {
+                if (red != null) {
+                    threshold[i] = RowStatisticsKernels.rowMeanOf(red, x, i * c * plane, c * plane);
+                }
                 float t = threshold[i];
                 int bOff = i * plane * words;
                 Arrays.fill(bits, bOff, bOff + plane * words, 0L);

@@ -127,13 +127,16 @@ final class VectorBitKernels extends BitKernels {
     // ---------------------------------------------------------------- packing
 
     @Override
-    void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Parallel par) {
+    void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Reductions red, Parallel par) {
         int words = Shape.words(c), vecEnd = plane - plane % INT_LANES;
         par.forRange(n, (long) c * plane, (from, to) -> {
             // two 32-bit halves per position; channel by channel, so the input streams in order and the
             // halves being built stay in L1 (going position by position would touch 64 planes at once)
             int[] halves = buffers.get().ints(2 * plane);
             for (int i = from; i < to; i++) {
+                if (red != null) {
+                    threshold[i] = RowStatisticsKernels.rowMeanOf(red, x, i * c * plane, c * plane);
+                }
                 float t = threshold[i];
                 int xImg = i * c * plane, bImg = i * plane * words;
                 for (int q = 0; q < words; q++) {

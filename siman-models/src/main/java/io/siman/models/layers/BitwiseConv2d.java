@@ -9,6 +9,7 @@ import io.siman.api.ShapeMismatchException;
 import io.siman.api.SimanException;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
+import io.siman.api.steps.ActivationPackingSteps;
 import io.siman.api.steps.BinaryBlockSteps;
 
 /**
@@ -165,13 +166,17 @@ public final class BitwiseConv2d extends LayerBase {
             k.channelAffine(c, scale, bias, y);
             return y;
         }
-        Tensor m = mean.get(Shape.of(g.batch()));
-        k.rowMean(x, m);
-        Tensor xb = packed.get(DType.INT64, g.packedInputShape());
-        bitwise().packActivations(x, m, xb);
+        Tensor xb = packInput(x, g);
         Tensor y = out.get(g.outputShape());
         bitwise().binaryConv2d(g, encoding, xb, bits, scale, bias, y);
         return y;
+    }
+
+    /** The input's signs at each sample's mean, packed ({@link ActivationPackingSteps}). */
+    private Tensor packInput(Tensor x, ConvGeometry g) {
+        Tensor xb = packed.get(DType.INT64, g.packedInputShape());
+        ActivationPackingSteps.of(backend).meanAndPack(x, mean.get(Shape.of(g.batch())), xb);
+        return xb;
     }
 
     /**
@@ -189,10 +194,7 @@ public final class BitwiseConv2d extends LayerBase {
                 return y;
             }
             ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
-            Tensor m = mean.get(Shape.of(g.batch()));
-            k.rowMean(x, m);
-            Tensor xb = packed.get(DType.INT64, g.packedInputShape());
-            bitwise().packActivations(x, m, xb);
+            Tensor xb = packInput(x, g);
             Tensor y = out.get(g.outputShape());
             BinaryBlockSteps.of(backend).binaryConv2dAddPrelu(g, encoding, xb, bits, scale, bias, residual, slope, y);
             return y;
