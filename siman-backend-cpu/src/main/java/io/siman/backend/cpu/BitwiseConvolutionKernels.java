@@ -48,24 +48,23 @@ final class BitwiseConvolutionKernels extends CpuKernelFamily {
     }
 
     public void packActivations(Tensor x, Tensor threshold, Tensor bits) {
-        if (x.shape().rank() != 4) {
-            throw new ShapeMismatchException("packActivations: input must be [N, C, H, W], got " + x.shape());
-        }
-        int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
-        expect("packActivations", "threshold", threshold, Shape.of(n));
-        expect("packActivations", "bits", bits, Shape.of(n, h, w, Shape.words(c)));
-        this.bits.packActivations(n, c, h * w, f(x), f(threshold), longsOut(bits), null, par);
+        pack("packActivations", "threshold", x, threshold, bits, null);
     }
 
     /** {@code ActivationPackingSteps}: each sample's mean, then its bits, by one task while the sample is in cache. */
     public void meanAndPack(Tensor x, Tensor mean, Tensor bits) {
+        pack("meanAndPack", "mean", x, mean, bits, red);
+    }
+
+    /** Both packings' shape rules and call: with {@code red}, {@code threshold} is written as each sample's mean first. */
+    private void pack(String op, String thresholdName, Tensor x, Tensor threshold, Tensor bits, Reductions red) {
         if (x.shape().rank() != 4) {
-            throw new ShapeMismatchException("meanAndPack: input must be [N, C, H, W], got " + x.shape());
+            throw new ShapeMismatchException(op + ": input must be [N, C, H, W], got " + x.shape());
         }
         int n = x.shape().dim(0), c = x.shape().dim(1), h = x.shape().dim(2), w = x.shape().dim(3);
-        expect("meanAndPack", "mean", mean, Shape.of(n));
-        expect("meanAndPack", "bits", bits, Shape.of(n, h, w, Shape.words(c)));
-        this.bits.packActivations(n, c, h * w, f(x), f(mean), longsOut(bits), red, par);
+        expect(op, thresholdName, threshold, Shape.of(n));
+        expect(op, "bits", bits, Shape.of(n, h, w, Shape.words(c)));
+        this.bits.packActivations(n, c, h * w, f(x), f(threshold), longsOut(bits), red, par);
     }
 
     public void binaryConv2d(ConvGeometry g, Encoding encoding, Tensor xBits, Tensor wBits, Tensor scale, Tensor bias, Tensor y) {

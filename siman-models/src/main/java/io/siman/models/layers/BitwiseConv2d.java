@@ -26,6 +26,8 @@ public final class BitwiseConv2d extends LayerBase {
     private Tensor effective;
     private final Work mean = work(), packed = work(), out = work(), z = work(), invStd = work(), signs = work(), sums = work();
     private final Work simulatedSum = work(), simulatedActivation = work();
+    private final ActivationPackingSteps packing;
+    private final BinaryBlockSteps block;
 
     /**
      * @param simulate run the same layer as a float simulation (standardize, sign, float convolution of the
@@ -44,6 +46,8 @@ public final class BitwiseConv2d extends LayerBase {
         this.bits = own(backend.allocate(DType.INT64, Shape.of(outChannels, kernel, kernel, Shape.words(inChannels))));
         this.scale = own(backend.upload(Init.constant(outChannels, 1f), Shape.of(outChannels)));
         this.bias = own(backend.allocate(Shape.of(outChannels)));
+        this.packing = ActivationPackingSteps.of(backend);
+        this.block = BinaryBlockSteps.of(backend);
     }
 
     public int inChannels() {
@@ -175,7 +179,7 @@ public final class BitwiseConv2d extends LayerBase {
     /** The input's signs at each sample's mean, packed ({@link ActivationPackingSteps}). */
     private Tensor packInput(Tensor x, ConvGeometry g) {
         Tensor xb = packed.get(DType.INT64, g.packedInputShape());
-        ActivationPackingSteps.of(backend).meanAndPack(x, mean.get(Shape.of(g.batch())), xb);
+        packing.meanAndPack(x, mean.get(Shape.of(g.batch())), xb);
         return xb;
     }
 
@@ -196,7 +200,7 @@ public final class BitwiseConv2d extends LayerBase {
             ConvGeometry g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
             Tensor xb = packInput(x, g);
             Tensor y = out.get(g.outputShape());
-            BinaryBlockSteps.of(backend).binaryConv2dAddPrelu(g, encoding, xb, bits, scale, bias, residual, slope, y);
+            block.binaryConv2dAddPrelu(g, encoding, xb, bits, scale, bias, residual, slope, y);
             return y;
         });
     }
