@@ -21,6 +21,14 @@ abstract class BitKernels {
      */
     abstract void packActivations(int n, int c, int plane, float[] x, float[] threshold, long[] bits, Reductions red, Parallel par);
 
+    /** Sample {@code i}'s threshold for {@link #packActivations}: first written as its mean where {@code red} is given. */
+    static float threshold(float[] x, float[] threshold, int i, int length, Reductions red) {
+        if (red != null) {
+            threshold[i] = RowStatisticsKernels.rowMeanOf(red, x, i * length, length);
+        }
+        return threshold[i];
+    }
+
     /**
      * The popcount convolution of the kernel contract ({@code Kernels.binaryConv2d}); {@code scale} and
      * {@code bias} may be null; {@code epilogue} (null for none) follows the affine, fused.

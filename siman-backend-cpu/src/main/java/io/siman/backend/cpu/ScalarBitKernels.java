@@ -26,10 +26,7 @@ final class ScalarBitKernels extends BitKernels {
         int words = Shape.words(c);
         par.forRange(n, (long) c * plane, (from, to) -> {
             for (int i = from; i < to; i++) {
-                if (red != null) {
-                    threshold[i] = RowStatisticsKernels.rowMeanOf(red, x, i * c * plane, c * plane);
-                }
-                float t = threshold[i];
+                float t = threshold(x, threshold, i, c * plane, red);
                 int bOff = i * plane * words;
                 Arrays.fill(bits, bOff, bOff + plane * words, 0L);
                 for (int ch = 0; ch < c; ch++) {

@@ -134,10 +134,7 @@ final class VectorBitKernels extends BitKernels {
             // halves being built stay in L1 (going position by position would touch 64 planes at once)
             int[] halves = buffers.get().ints(2 * plane);
             for (int i = from; i < to; i++) {
-                if (red != null) {
-                    threshold[i] = RowStatisticsKernels.rowMeanOf(red, x, i * c * plane, c * plane);
-                }
-                float t = threshold[i];
+                float t = threshold(x, threshold, i, c * plane, red);
                 int xImg = i * c * plane, bImg = i * plane * words;
                 for (int q = 0; q < words; q++) {
                     int c0 = q * 64, cn = Math.min(64, c - c0);

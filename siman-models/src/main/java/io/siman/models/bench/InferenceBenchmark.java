@@ -84,27 +84,36 @@ public final class InferenceBenchmark {
                     List<LayerTiming> layers = new ArrayList<>();
                     Map<String, BitwiseConv2d> simByName = simulated.layers(BitwiseConv2d.class).stream()
                             .collect(Collectors.toMap(BitwiseConv2d::name, l -> l));
-                    // every layer once side by side before any is timed: the first one timed had paid for the JIT's
-                    // work on the layer-by-layer path (at batch 1, twice the time of the identical layers after it)
-                    progress.accept("batch " + batch + ": layers, warm-up");
-                    for (int pass = 0; pass < 2; pass++) {
-                        for (BitwiseConv2d layer : bitwise.layers(BitwiseConv2d.class)) {
-                            try (Tensor lx = backend.upload(Init.normal(rnd, layer.lastInputShape().intSize(), 1), layer.lastInputShape())) {
-                                timeSideBySide(() -> simByName.get(layer.name()).forward(lx, TrainingProgress.EVAL),
-                                        () -> layer.forward(lx, TrainingProgress.EVAL), seconds / 50);
+                    // each layer's input made once; every layer run on both sides before any is timed: the first
+                    // one timed had paid for the JIT's work on the layer-by-layer path (at batch 1, twice the time
+                    // of the identical layers after it)
+                    List<BitwiseConv2d> timed = bitwise.layers(BitwiseConv2d.class);
+                    List<Tensor> inputs = new ArrayList<>();
+                    try {
+                        for (BitwiseConv2d layer : timed) {
+                            inputs.add(backend.upload(Init.normal(rnd, layer.lastInputShape().intSize(), 1), layer.lastInputShape()));
+                        }
+                        progress.accept("batch " + batch + ": layers, warm-up");
+                        for (int pass = 0; pass < 2; pass++) {
+                            for (int l = 0; l < timed.size(); l++) {
+                                Tensor lx = inputs.get(l);
+                                BitwiseConv2d layer = timed.get(l), sim = simByName.get(layer.name());
+                                repeat(() -> sim.forward(lx, TrainingProgress.EVAL), seconds / 100);
+                                repeat(() -> layer.forward(lx, TrainingProgress.EVAL), seconds / 100);
                             }
                         }
-                    }
-                    for (BitwiseConv2d layer : bitwise.layers(BitwiseConv2d.class)) {
-                        BitwiseConv2d sim = simByName.get(layer.name());
-                        Shape shape = layer.lastInputShape();
-                        progress.accept("batch " + batch + ": layer " + layer.name());
-                        try (Tensor lx = backend.upload(Init.normal(rnd, shape.intSize(), 1), shape)) {
+                        for (int l = 0; l < timed.size(); l++) {
+                            Tensor lx = inputs.get(l);
+                            BitwiseConv2d layer = timed.get(l), sim = simByName.get(layer.name());
+                            Shape shape = lx.shape();
+                            progress.accept("batch " + batch + ": layer " + layer.name());
                             double[] t = timeSideBySide(() -> sim.forward(lx, TrainingProgress.EVAL),
                                     () -> layer.forward(lx, TrainingProgress.EVAL), seconds / 5);
                             layers.add(new LayerTiming(layer.name(), layer.inChannels() + "->" + layer.outChannels() + " "
                                     + shape.dim(2) + "x" + shape.dim(3) + (layer.stride() > 1 ? " /" + layer.stride() : ""), t[0] * 1e3, t[1] * 1e3));
                         }
+                    } finally {
+                        inputs.forEach(Tensor::close);
                     }
                     results.add(new Result(batch, backend.threads(), backend.name(), floatIps, bitIps, layers));
                 }
