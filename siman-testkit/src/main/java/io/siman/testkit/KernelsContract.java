@@ -927,6 +927,43 @@ public abstract class KernelsContract {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Implementation.class)
+    void binaryInputGradientIsTheInputGradientOfItsWeights(Implementation implementation) {
+        io.siman.api.steps.BinaryWeightSteps steps = steps(implementation, io.siman.api.steps.BinaryWeightSteps.class,
+                io.siman.api.steps.BinaryWeightSteps::portable);
+        // output channels that fill groups of four and leave the last part empty, 1x1 to 3x3 kernels padded 0 to 2,
+        // planes of odd sizes, a stride of 2; +-alpha, {0, alpha}, and a channel with a third value
+        int[][] shapes = {
+                {2, 16, 8, 8, 16, 3, 1, 1}, {3, 5, 7, 7, 6, 3, 1, 1}, {2, 7, 6, 9, 3, 1, 1, 0}, {1, 4, 5, 5, 9, 3, 1, 2},
+                {2, 9, 9, 9, 13, 3, 1, 0}, {2, 8, 9, 9, 12, 3, 2, 1}, {1, 64, 4, 4, 32, 3, 1, 1},
+        };
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        for (int[] sh : shapes) {
+            ConvGeometry g = geometry(sh);
+            for (int kind = 0; kind < 3; kind++) {
+                int fanIn = g.fanIn();
+                float[] w = new float[g.outChannels() * fanIn];
+                for (int o = 0; o < g.outChannels(); o++) {
+                    float alpha = (float) (0.05 + r.nextDouble());
+                    for (int i = 0; i < fanIn; i++) {
+                        boolean high = r.nextBoolean();
+                        w[o * fanIn + i] = kind == 1 ? (high ? alpha : 0f) : (high ? alpha : -alpha);
+                    }
+                }
+                if (kind == 2) {
+                    w[w.length - 1] = 0.3f; // a third value in the last channel
+                }
+                Tensor wt = up(w, g.weightShape().dims()), dy = random(1, g.outputShape().dims());
+                Tensor expected = zeros(g.inputShape().dims()), dx = zeros(g.inputShape().dims());
+                training().conv2dBackwardData(g, dy, wt, expected);
+                k.fill(dx, 99f);
+                steps.binaryConv2dBackwardData(g, dy, wt, dx);
+                close(down(expected), down(dx), TOL, "binary input gradient, weights of kind " + kind + ", " + g);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
     void approxSignBackward(Implementation implementation) {
         BinaryActivationSteps steps = steps(implementation, BinaryActivationSteps.class, BinaryActivationSteps::portable);
         Tensor a = up(new float[]{-2f, -1f, -0.5f, 0f, 0.25f, 0.9f, 1f, 3f}, 8), d = up(new float[]{1, 1, 2, 1, 1, 1, 1, 1}, 8);

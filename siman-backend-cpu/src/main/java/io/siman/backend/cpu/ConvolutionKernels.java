@@ -17,7 +17,8 @@ import static io.siman.api.KernelShapes.plane;
  * over (channel, ky, kx), by im2col and the matrix product or by {@link VectorConv}'s direct loops; a stride-1 input
  * gradient is that forward convolution of the framed output gradient with the turned weights; the weight gradient
  * chains each weight over (sample, position): in one matrix product on the plain path ({@link #weightGradientByRows}),
- * with output channels in vector lanes on the vector path ({@link VectorConv#weightGradient}).
+ * with output channels in vector lanes on the vector path ({@link VectorConv#weightGradient}); a binarized layer's
+ * stride-1 input gradient is made of pattern sums ({@link TwoValuedInputGradient}).
  */
 final class ConvolutionKernels extends CpuKernelFamily {
     /** The matrix product of this path. */
@@ -218,6 +219,27 @@ final class ConvolutionKernels extends CpuKernelFamily {
                 }
             }
         });
+    }
+
+    /**
+     * The input gradient of two-valued weights: by {@link TwoValuedInputGradient}'s pattern sums where the input gradient
+     * is a forward convolution and every output channel's weights take at most two values, else
+     * {@link #conv2dBackwardData}; both paths decide alike, so they give the same bits.
+     */
+    public void binaryConv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        KernelShapes.convolution("binaryConv2dBackwardData", g, dx, w, dy);
+        float[] wa = f(w);
+        float[] values = TwoValuedInputGradient.handles(g) ? TwoValuedInputGradient.values(wa, g.outChannels(), g.fanIn()) : null;
+        if (values == null) {
+            conv2dBackwardData(g, dy, w, dx);
+            return;
+        }
+        int[] patterns = TwoValuedInputGradient.patterns(g, wa, values);
+        if (direct != null) {
+            direct.twoValuedInputGradient(g, f(dy), values, patterns, f(dx), par);
+        } else {
+            TwoValuedInputGradient.inputGradient(g, f(dy), values, patterns, f(dx), par);
+        }
     }
 
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {

@@ -12,6 +12,7 @@ import io.siman.api.steps.ActivationPackingSteps;
 import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.IrNetSteps;
 import io.siman.api.steps.BinaryBlockSteps;
+import io.siman.api.steps.BinaryWeightSteps;
 import io.siman.api.steps.ResidualTrainingSteps;
 import io.siman.api.steps.ShortcutSteps;
 import io.siman.api.steps.SimanSteps;
@@ -31,7 +32,7 @@ import java.util.Optional;
  */
 final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps,
-        ResidualTrainingSteps, ActivationPackingSteps {
+        ResidualTrainingSteps, ActivationPackingSteps, BinaryWeightSteps {
     /**
      * Backend property (or system property {@code siman.cpu.portableSteps}): {@code true} hides this backend's own step
      * families, so binarizers and layers run the portable defaults on its kernels (to measure what they cost).
@@ -371,6 +372,11 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     @Override
     public void binaryActivationBackward(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor dx) {
         activations.binaryActivationBackward(x, mean, invStd, dxb, dx);
+    }
+
+    @Override
+    public void binaryConv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
+        convolution.binaryConv2dBackwardData(g, dy, w, dx);
     }
 
     @Override

@@ -39,9 +39,9 @@ final class VectorConv {
     private static final int CO_TILE = FEW_REGISTERS ? 4 : 8;
     /**
      * Per-thread buffers. Slots 0 to 2 belong to the calling thread for the whole call (workers read them);
-     * slots 3 and 4 are a task's own (a sample's frame, a chunk's output gradient).
+     * slots 3 to 5 are a task's own (a sample's frame, a chunk's output gradient, a sample's pattern sums).
      */
-    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[5][0]);
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[6][0]);
 
     static final VectorConv INSTANCE = new VectorConv();
 
@@ -92,10 +92,21 @@ final class VectorConv {
 
     /** Copies images {@code [n0, n1)} into zero frames at {@code xp[at..]}: {@code [n][channel][plane]}. */
     private static void frame(ConvGeometry g, Frame f, float[] x, int n0, int n1, float[] xp, int at) {
+        frame(g, f, x, n0, n1, xp, at, false);
+    }
+
+    /**
+     * As {@link #frame(ConvGeometry, Frame, float[], int, int, float[], int)}; {@code zeroed}: the frames at
+     * {@code xp[at..]} already hold an image of this geometry, so their zeros are in place and only the image is
+     * copied (a task reframing sample after sample into one buffer fills it once).
+     */
+    private static void frame(ConvGeometry g, Frame f, float[] x, int n0, int n1, float[] xp, int at, boolean zeroed) {
         int c = g.inChannels(), h = g.inHeight(), w = g.inWidth(), s = f.stride(), wp = f.wp();
         for (int i = n0 * c; i < n1 * c; i++) {
             int base = at + (i - n0 * c) * f.channel(), src = i * h * w;
-            java.util.Arrays.fill(xp, base, base + f.channel(), 0f);
+            if (!zeroed) {
+                java.util.Arrays.fill(xp, base, base + f.channel(), 0f);
+            }
             for (int py = 0; py < s; py++) {
                 for (int r = 0; r < f.hp(); r++) {
                     int iy = s * (r - f.top()) + py;
@@ -158,7 +169,7 @@ final class VectorConv {
             par.forRange(batch, cost * blocks, (from, to) -> {
                 float[] xp = scratch(3, image), grid = scratch(4, CO_TILE * f.qv());
                 for (int n = from; n < to; n++) {
-                    frame(g, f, x, n, n + 1, xp, 0);
+                    frame(g, f, x, n, n + 1, xp, 0, n > from);
                     for (int b = 0; b < blocks; b++) {
                         block(g, f, xp, 0, shift, k, wt, b, grid, y, n);
                     }
@@ -277,6 +288,193 @@ final class VectorConv {
         a21.intoArray(grid, 2 * qv + q0 + LANES);
         a30.intoArray(grid, 3 * qv + q0);
         a31.intoArray(grid, 3 * qv + q0 + LANES);
+    }
+
+    // ---------------------------------------------------------------- input gradient of two-valued weights
+
+    /**
+     * {@link TwoValuedInputGradient}'s input gradient with the vector path's loops: a task per sample frames its output
+     * gradient as the forward pass frames an input (the turned convolution's frame), makes each group's 16 sums at
+     * every framed position (zeros around the plane give the plain path's signed-zero sums), then runs register tiles
+     * of input channels by 2 vectors of grid positions, each adding the sum its pattern picks per group and tap, in the
+     * plain path's order.
+     */
+    void twoValuedInputGradient(ConvGeometry g, float[] dy, float[] values, int[] patterns, float[] dx, Parallel par) {
+        int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW(), taps = kh * kw;
+        ConvGeometry turned = new ConvGeometry(g.batch(), co, g.outHeight(), g.outWidth(), ci, kh, kw, 1, kh - 1 - g.padding());
+        Frame f = Frame.of(turned, 2 * LANES);
+        int groups = TwoValuedInputGradient.groups(co), plane = f.plane(), reads = groups * taps;
+        int tableSize = groups * TwoValuedInputGradient.PATTERNS * plane, tiles = (ci + CO_TILE - 1) / CO_TILE;
+        int[] shift = shifts(turned, f);
+        // where each input channel's (group, tap) sum starts: its pattern's plane plus the tap's shift; channels past
+        // the last of a tile repeat the last one into rows that are never copied out
+        int[] offset = new int[tiles * CO_TILE * reads];
+        for (int c = 0; c < tiles * CO_TILE; c++) {
+            int from = Math.min(c, ci - 1) * reads;
+            for (int r = 0; r < reads; r++) {
+                int gr = r / taps;
+                offset[c * reads + r] = (gr * TwoValuedInputGradient.PATTERNS + patterns[from + r]) * plane + shift[r % taps];
+            }
+        }
+        int dyImage = co * f.channel(), qv = f.qv(), step = 2 * LANES, reach = shift[taps - 1] + step;
+        par.forRange(g.batch(), (long) tiles * CO_TILE * reads * qv + (long) tableSize, (from, to) -> {
+            float[] framed = scratch(3, dyImage), grid = scratch(4, tiles * CO_TILE * qv), table = scratch(5, tableSize);
+            for (int n = from; n < to; n++) {
+                frame(turned, f, dy, n, n + 1, framed, 0, n > from);
+                // the sums made just ahead of the tiles that read them, so the tiles find them in cache
+                int made = 0;
+                for (int q0 = 0; q0 < qv; q0 += step) {
+                    int need = Math.min(plane, (q0 + reach + LANES - 1) / LANES * LANES);
+                    if (need > made) {
+                        for (int gr = 0; gr < groups; gr++) {
+                            patternSums(framed, co, plane, values, gr, made, need, table);
+                        }
+                        made = need;
+                    }
+                    for (int b = 0; b < tiles; b++) {
+                        if (CO_TILE == 8) {
+                            sumTile8x2(table, q0, offset, b * CO_TILE * reads, reads, grid, b * CO_TILE * qv + q0, qv);
+                        } else {
+                            sumTile4x2(table, q0, offset, b * CO_TILE * reads, reads, grid, b * CO_TILE * qv + q0, qv);
+                        }
+                    }
+                }
+                for (int c = 0; c < ci; c++) {
+                    int src = c * qv, dst = (n * ci + c) * f.ho() * f.wo();
+                    for (int y = 0; y < f.ho(); y++) {
+                        System.arraycopy(grid, src + y * f.wp(), dx, dst + y * f.wo(), f.wo());
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Group {@code gr}'s 16 sums at framed positions {@code [from, to)} ({@code from} a multiple of the lanes) into
+     * {@code table}: {@code [group][pattern][plane]}.
+     */
+    private static void patternSums(float[] framed, int co, int plane, float[] values, int gr, int from, int to, float[] table) {
+        int o = TwoValuedInputGradient.GROUP * gr, v = 2 * o, at = gr * TwoValuedInputGradient.PATTERNS * plane;
+        int d0 = o * plane, d1 = d0 + plane, d2 = d1 + plane, d3 = d2 + plane;
+        boolean has1 = o + 1 < co, has2 = o + 2 < co, has3 = o + 3 < co;
+        FloatVector zero = FloatVector.zero(SPECIES);
+        FloatVector v00 = FloatVector.broadcast(SPECIES, values[v]), v01 = FloatVector.broadcast(SPECIES, values[v + 1]);
+        FloatVector v10 = FloatVector.broadcast(SPECIES, values[v + 2]), v11 = FloatVector.broadcast(SPECIES, values[v + 3]);
+        FloatVector v20 = FloatVector.broadcast(SPECIES, values[v + 4]), v21 = FloatVector.broadcast(SPECIES, values[v + 5]);
+        FloatVector v30 = FloatVector.broadcast(SPECIES, values[v + 6]), v31 = FloatVector.broadcast(SPECIES, values[v + 7]);
+        int whole = from + (to - from) / LANES * LANES;
+        for (int i = from; i < whole; i += LANES) {
+            FloatVector x0 = load(framed, d0 + i);
+            FloatVector x1 = has1 ? load(framed, d1 + i) : zero;
+            FloatVector x2 = has2 ? load(framed, d2 + i) : zero;
+            FloatVector x3 = has3 ? load(framed, d3 + i) : zero;
+            FloatVector p00 = x0.mul(v00), p01 = x0.mul(v01), p10 = x1.mul(v10), p11 = x1.mul(v11);
+            FloatVector p20 = x2.mul(v20), p21 = x2.mul(v21), p30 = x3.mul(v30), p31 = x3.mul(v31);
+            FloatVector a0 = p00.add(p10), a1 = p01.add(p10), a2 = p00.add(p11), a3 = p01.add(p11);
+            FloatVector b0 = p20.add(p30), b1 = p21.add(p30), b2 = p20.add(p31), b3 = p21.add(p31);
+            int t = at + i;
+            a0.add(b0).intoArray(table, t);
+            a1.add(b0).intoArray(table, t + plane);
+            a2.add(b0).intoArray(table, t + 2 * plane);
+            a3.add(b0).intoArray(table, t + 3 * plane);
+            a0.add(b1).intoArray(table, t + 4 * plane);
+            a1.add(b1).intoArray(table, t + 5 * plane);
+            a2.add(b1).intoArray(table, t + 6 * plane);
+            a3.add(b1).intoArray(table, t + 7 * plane);
+            a0.add(b2).intoArray(table, t + 8 * plane);
+            a1.add(b2).intoArray(table, t + 9 * plane);
+            a2.add(b2).intoArray(table, t + 10 * plane);
+            a3.add(b2).intoArray(table, t + 11 * plane);
+            a0.add(b3).intoArray(table, t + 12 * plane);
+            a1.add(b3).intoArray(table, t + 13 * plane);
+            a2.add(b3).intoArray(table, t + 14 * plane);
+            a3.add(b3).intoArray(table, t + 15 * plane);
+        }
+        for (int i = whole; i < to; i++) {
+            TwoValuedInputGradient.sums(values, gr, framed[d0 + i], has1 ? framed[d1 + i] : 0f, has2 ? framed[d2 + i] : 0f,
+                    has3 ? framed[d3 + i] : 0f, table, at + i, plane);
+        }
+    }
+
+    /**
+     * 8 input channels by 2 vectors of grid positions from {@code q0}: each adds, over its {@code reads} (group, tap)
+     * pairs in order, the sum at {@code table[offset + q0]}.
+     */
+    private static void sumTile8x2(float[] table, int q0, int[] offset, int at, int reads, float[] grid, int gridAt, int qv) {
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        int o0 = at, o1 = o0 + reads, o2 = o1 + reads, o3 = o2 + reads, o4 = o3 + reads, o5 = o4 + reads, o6 = o5 + reads;
+        int o7 = o6 + reads;
+        for (int r = 0; r < reads; r++) {
+            int t = q0 + offset[o0 + r];
+            a00 = a00.add(load(table, t));
+            a01 = a01.add(load(table, t + LANES));
+            t = q0 + offset[o1 + r];
+            a10 = a10.add(load(table, t));
+            a11 = a11.add(load(table, t + LANES));
+            t = q0 + offset[o2 + r];
+            a20 = a20.add(load(table, t));
+            a21 = a21.add(load(table, t + LANES));
+            t = q0 + offset[o3 + r];
+            a30 = a30.add(load(table, t));
+            a31 = a31.add(load(table, t + LANES));
+            t = q0 + offset[o4 + r];
+            a40 = a40.add(load(table, t));
+            a41 = a41.add(load(table, t + LANES));
+            t = q0 + offset[o5 + r];
+            a50 = a50.add(load(table, t));
+            a51 = a51.add(load(table, t + LANES));
+            t = q0 + offset[o6 + r];
+            a60 = a60.add(load(table, t));
+            a61 = a61.add(load(table, t + LANES));
+            t = q0 + offset[o7 + r];
+            a70 = a70.add(load(table, t));
+            a71 = a71.add(load(table, t + LANES));
+        }
+        a00.intoArray(grid, gridAt);
+        a01.intoArray(grid, gridAt + LANES);
+        a10.intoArray(grid, gridAt + qv);
+        a11.intoArray(grid, gridAt + qv + LANES);
+        a20.intoArray(grid, gridAt + 2 * qv);
+        a21.intoArray(grid, gridAt + 2 * qv + LANES);
+        a30.intoArray(grid, gridAt + 3 * qv);
+        a31.intoArray(grid, gridAt + 3 * qv + LANES);
+        a40.intoArray(grid, gridAt + 4 * qv);
+        a41.intoArray(grid, gridAt + 4 * qv + LANES);
+        a50.intoArray(grid, gridAt + 5 * qv);
+        a51.intoArray(grid, gridAt + 5 * qv + LANES);
+        a60.intoArray(grid, gridAt + 6 * qv);
+        a61.intoArray(grid, gridAt + 6 * qv + LANES);
+        a70.intoArray(grid, gridAt + 7 * qv);
+        a71.intoArray(grid, gridAt + 7 * qv + LANES);
+    }
+
+    /** As {@link #sumTile8x2}, for 4 input channels. */
+    private static void sumTile4x2(float[] table, int q0, int[] offset, int at, int reads, float[] grid, int gridAt, int qv) {
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        int o0 = at, o1 = o0 + reads, o2 = o1 + reads, o3 = o2 + reads;
+        for (int r = 0; r < reads; r++) {
+            int t = q0 + offset[o0 + r];
+            a00 = a00.add(load(table, t));
+            a01 = a01.add(load(table, t + LANES));
+            t = q0 + offset[o1 + r];
+            a10 = a10.add(load(table, t));
+            a11 = a11.add(load(table, t + LANES));
+            t = q0 + offset[o2 + r];
+            a20 = a20.add(load(table, t));
+            a21 = a21.add(load(table, t + LANES));
+            t = q0 + offset[o3 + r];
+            a30 = a30.add(load(table, t));
+            a31 = a31.add(load(table, t + LANES));
+        }
+        a00.intoArray(grid, gridAt);
+        a01.intoArray(grid, gridAt + LANES);
+        a10.intoArray(grid, gridAt + qv);
+        a11.intoArray(grid, gridAt + qv + LANES);
+        a20.intoArray(grid, gridAt + 2 * qv);
+        a21.intoArray(grid, gridAt + 2 * qv + LANES);
+        a30.intoArray(grid, gridAt + 3 * qv);
+        a31.intoArray(grid, gridAt + 3 * qv + LANES);
     }
 
     // ---------------------------------------------------------------- weight gradient

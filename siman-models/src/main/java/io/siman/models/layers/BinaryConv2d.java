@@ -12,6 +12,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 import io.siman.api.steps.BinaryActivationSteps;
+import io.siman.api.steps.BinaryWeightSteps;
 import io.siman.api.steps.ResidualTrainingSteps;
 
 import java.util.Map;
@@ -35,6 +36,7 @@ public final class BinaryConv2d extends LayerBase {
     final Encoding encoding;
     private final WeightBinarization weights;
     private final BinaryActivationSteps activationSteps;
+    private final BinaryWeightSteps weightSteps;
     private final ResidualTrainingSteps residualSteps;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
@@ -73,6 +75,7 @@ public final class BinaryConv2d extends LayerBase {
         }
         this.weights = binarizer.create(backend, ws, encoding);
         this.activationSteps = BinaryActivationSteps.of(backend);
+        this.weightSteps = BinaryWeightSteps.of(backend);
         this.residualSteps = ResidualTrainingSteps.of(backend);
     }
 
@@ -270,7 +273,7 @@ public final class BinaryConv2d extends LayerBase {
         }
         weights.backward(weight.value(), ds, weight.grad());
         Tensor dSign = dxb.get(g.inputShape());
-        training().conv2dBackwardData(g, dy, w, dSign);
+        weightSteps.binaryConv2dBackwardData(g, dy, w, dSign);
         Tensor d = dx.get(g.inputShape());
         if (addend == null) {
             activationSteps.binaryActivationBackward(input, m, s, dSign, d);

@@ -1,0 +1,128 @@
+package io.siman.backend.cpu;
+
+import io.siman.api.Backend;
+import io.siman.api.ConvGeometry;
+import io.siman.api.Shape;
+import io.siman.api.Tensor;
+import io.siman.api.TrainingKernels;
+import io.siman.api.steps.BinaryWeightSteps;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The input gradient of two-valued weights ({@link TwoValuedInputGradient}'s pattern sums): the vector path gives the
+ * plain path's bits on 1 and 2 threads, for +-alpha, {0, alpha} and one-valued channels, output channels that leave the
+ * last group of four part empty, kernels of 1 to 3 padded 0 to 2, and planes that leave vectors part full; the sums
+ * equal the general input gradient's to float rounding; and weights with a third value or a stride take the general
+ * input gradient itself. The module's second surefire run repeats it at 128 bits.
+ */
+class InputGradientBitsTest {
+    /** in channels, out channels, size, kernel, stride, padding, batch. */
+    private static final int[][] SHAPES = {
+            {16, 16, 12, 3, 1, 1, 3}, {1, 16, 9, 3, 1, 1, 2}, {5, 6, 7, 3, 1, 1, 2}, {5, 24, 8, 3, 1, 0, 2},
+            {7, 3, 6, 1, 1, 0, 3}, {4, 9, 5, 3, 1, 2, 1}, {9, 33, 9, 2, 1, 0, 2}, {32, 32, 8, 3, 1, 1, 2},
+            {12, 64, 4, 3, 1, 1, 2}, {3, 13, 19, 3, 1, 1, 1}};
+
+    private enum Values { PLUS_MINUS_ALPHA, ZERO_OR_ALPHA, ONE_VALUE }
+
+    @Test
+    void theVectorPatternSumsGiveThePlainPathsBits() {
+        for (int threads : new int[]{1, 2}) {
+            try (Backend vector = CpuKernelsContractTest.cpu(threads, Map.of());
+                 Backend plain = CpuKernelsContractTest.cpu(threads, Map.of(Vectorization.PROPERTY, "false"))) {
+                assertTrue(((CpuBackend) vector).kernelPath().startsWith("vector"), ((CpuBackend) vector).kernelPath());
+                SplittableRandom r = new SplittableRandom(7);
+                for (int[] s : SHAPES) {
+                    ConvGeometry g = ConvGeometry.of(Shape.of(s[6], s[0], s[2], s[2]), s[1], s[3], s[4], s[5]);
+                    for (Values kind : Values.values()) {
+                        float[] w = twoValued(r, g, kind), dy = gaussian(r, (int) g.outputShape().size());
+                        String at = threads + " threads, " + kind + ", " + g;
+                        float[] expected = inputGradient(plain, g, dy, w, false);
+                        same(expected, inputGradient(vector, g, dy, w, false), at);
+                        close(inputGradient(plain, g, dy, w, true), expected, at);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void otherWeightsAndStridesTakeTheGeneralInputGradient() {
+        try (Backend vector = CpuKernelsContractTest.cpu(2, Map.of());
+             Backend plain = CpuKernelsContractTest.cpu(2, Map.of(Vectorization.PROPERTY, "false"))) {
+            SplittableRandom r = new SplittableRandom(8);
+            ConvGeometry strided = ConvGeometry.of(Shape.of(2, 8, 9, 9), 12, 3, 2, 1);
+            float[] w = twoValued(r, strided, Values.PLUS_MINUS_ALPHA), dy = gaussian(r, (int) strided.outputShape().size());
+            for (Backend b : new Backend[]{vector, plain}) {
+                same(inputGradient(b, strided, dy, w, true), inputGradient(b, strided, dy, w, false), "stride 2");
+            }
+            ConvGeometry g = ConvGeometry.of(Shape.of(2, 8, 9, 9), 12, 3, 1, 1);
+            float[] three = twoValued(r, g, Values.PLUS_MINUS_ALPHA);
+            three[three.length - 1] = 0.25f; // a third value in the last channel
+            dy = gaussian(r, (int) g.outputShape().size());
+            for (Backend b : new Backend[]{vector, plain}) {
+                same(inputGradient(b, g, dy, three, true), inputGradient(b, g, dy, three, false), "three values");
+            }
+        }
+    }
+
+    /** Each output channel's weights: two values per channel of the kind asked, chosen at random per weight. */
+    private static float[] twoValued(SplittableRandom r, ConvGeometry g, Values kind) {
+        int fanIn = g.fanIn();
+        float[] w = new float[g.outChannels() * fanIn];
+        for (int o = 0; o < g.outChannels(); o++) {
+            float alpha = (float) (0.05 + r.nextDouble());
+            for (int i = 0; i < fanIn; i++) {
+                boolean high = r.nextBoolean();
+                w[o * fanIn + i] = switch (kind) {
+                    case PLUS_MINUS_ALPHA -> high ? alpha : -alpha;
+                    case ZERO_OR_ALPHA -> high ? alpha : 0f;
+                    case ONE_VALUE -> -alpha;
+                };
+            }
+        }
+        return w;
+    }
+
+    private static float[] inputGradient(Backend b, ConvGeometry g, float[] dy, float[] w, boolean general) {
+        try (Tensor dyt = b.upload(dy, g.outputShape()); Tensor wt = b.upload(w, g.weightShape());
+             Tensor dx = b.allocate(g.inputShape())) {
+            if (general) {
+                b.kernels(TrainingKernels.class).conv2dBackwardData(g, dyt, wt, dx);
+            } else {
+                BinaryWeightSteps.of(b).binaryConv2dBackwardData(g, dyt, wt, dx);
+            }
+            return b.downloadFloats(dx);
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    private static void same(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
+                    what + ": element " + i + " " + expected[i] + " vs " + actual[i]);
+            norm += Math.abs(expected[i]);
+        }
+        assertTrue(norm > 0, what + ": an all-zero gradient proves nothing");
+    }
+
+    private static void close(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), what + ": element " + i);
+        }
+    }
+}
