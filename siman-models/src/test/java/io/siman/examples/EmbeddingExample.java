@@ -25,7 +25,7 @@ public final class EmbeddingExample {
             // 1. Train: settings not given keep the command line's defaults (docs/cli.md); the data is read from
             //    the Debian package's folder (TrainingRun.dataDir(...) names another).
             TrainingConfig config = TrainingConfig.builder().model("resnet20").dataset("fashion-mnist")
-                    .binarizer("siman").epochs(1).limit(3000).build();
+                    .binarizer("siman").epochs(1).batch(64).limit(3000).build();
             TrainingRun.Result trained = siman.train(config, workDir.resolve("run"));
 
             // 2. Export: binarized weights packed one bit each, batch norm folded into a per-channel affine.
