@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import static io.siman.backend.cpu.SameBits.assertSameBits;
+import static io.siman.backend.cpu.SameBits.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +45,7 @@ class InputGradientBitsTest {
                         float[] w = twoValued(r, g, kind), dy = gaussian(r, (int) g.outputShape().size());
                         String at = threads + " threads, " + kind + ", " + g;
                         float[] expected = inputGradient(plain, g, dy, w, false);
-                        same(expected, inputGradient(vector, g, dy, w, false), at);
+                        assertSameBits(expected, inputGradient(vector, g, dy, w, false), at);
                         close(inputGradient(plain, g, dy, w, true), expected, at);
                     }
                 }
@@ -59,14 +61,14 @@ class InputGradientBitsTest {
             ConvGeometry strided = ConvGeometry.of(Shape.of(2, 8, 9, 9), 12, 3, 2, 1);
             float[] w = twoValued(r, strided, Values.PLUS_MINUS_ALPHA), dy = gaussian(r, (int) strided.outputShape().size());
             for (Backend b : new Backend[]{vector, plain}) {
-                same(inputGradient(b, strided, dy, w, true), inputGradient(b, strided, dy, w, false), "stride 2");
+                assertSameBits(inputGradient(b, strided, dy, w, true), inputGradient(b, strided, dy, w, false), "stride 2");
             }
             ConvGeometry g = ConvGeometry.of(Shape.of(2, 8, 9, 9), 12, 3, 1, 1);
             float[] three = twoValued(r, g, Values.PLUS_MINUS_ALPHA);
             three[three.length - 1] = 0.25f; // a third value in the last channel
             dy = gaussian(r, (int) g.outputShape().size());
             for (Backend b : new Backend[]{vector, plain}) {
-                same(inputGradient(b, g, dy, three, true), inputGradient(b, g, dy, three, false), "three values");
+                assertSameBits(inputGradient(b, g, dy, three, true), inputGradient(b, g, dy, three, false), "three values");
             }
         }
     }
@@ -99,25 +101,6 @@ class InputGradientBitsTest {
             }
             return b.downloadFloats(dx);
         }
-    }
-
-    private static float[] gaussian(SplittableRandom r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
-
-    private static void same(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
-                    what + ": element " + i + " " + expected[i] + " vs " + actual[i]);
-            norm += Math.abs(expected[i]);
-        }
-        assertTrue(norm > 0, what + ": an all-zero gradient proves nothing");
     }
 
     private static void close(float[] expected, float[] actual, String what) {
