@@ -18,7 +18,7 @@ import static io.siman.api.KernelShapes.plane;
  * gradient is that forward convolution of the framed output gradient with the turned weights; the weight gradient
  * chains each weight over (sample, position): in one matrix product on the plain path ({@link #weightGradientByRows}),
  * with output channels in vector lanes on the vector path ({@link VectorConv#weightGradient}); a binarized layer's
- * stride-1 input gradient is made of pattern sums ({@link TwoValuedInputGradient}).
+ * input gradient is made of pattern sums ({@link TwoValuedInputGradient}).
  */
 final class ConvolutionKernels extends CpuKernelFamily {
     /** The matrix product of this path. */
@@ -222,8 +222,8 @@ final class ConvolutionKernels extends CpuKernelFamily {
     }
 
     /**
-     * The input gradient of two-valued weights: by {@link TwoValuedInputGradient}'s pattern sums where the input gradient
-     * is a forward convolution and every output channel's weights take at most two values, else
+     * The input gradient of two-valued weights: by {@link TwoValuedInputGradient}'s pattern sums where it takes the shape
+     * and every output channel's weights take at most two values, else
      * {@link #conv2dBackwardData}; both paths decide alike, so they give the same bits.
      */
     public void binaryConv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {

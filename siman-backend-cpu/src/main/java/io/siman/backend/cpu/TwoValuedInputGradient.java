@@ -3,14 +3,15 @@ package io.siman.backend.cpu;
 import io.siman.api.ConvGeometry;
 
 /**
- * The input gradient of a stride-1 convolution whose weights take at most two values in each output channel (a
- * binarized layer's, scaled by alpha), by pattern sums (docs/kernels.md, "Pattern sums"): output channels go in
+ * The input gradient of a convolution whose weights take at most two values in each output channel (a binarized
+ * layer's, scaled by alpha), by pattern sums (docs/kernels.md, "Pattern sums"): output channels go in
  * groups of 4; at every position each group's 16 sums {@code T[m] = (P0 + P1) + (P2 + P3)}, {@code Pj} being output
  * channel {@code j}'s output gradient times the value its bit {@code j} of {@code m} selects, are made once; then every
  * input channel and tap adds the one sum its 4 weights pick, instead of 4 multiply-adds. The input gradient
- * {@code dx[n, c, y, x]} is {@code 0 + T} over groups, then the turned kernel's taps {@code (ky, kx)} in increasing
- * order, each {@code T} read at the output position {@code (y + ky - pad', x + kx - pad')} ({@code pad' = k - 1 - pad})
- * and made of zeros outside the plane. This class holds the weights' analysis and the plain path;
+ * {@code dx[n, c, y, x]} is {@code 0 + T} over groups, then the turned kernel's taps {@code (ky', kx')} whose window
+ * reaches {@code (y, x)} ({@link #phaseTaps}; all of them at stride 1) in increasing order, each {@code T} read at the
+ * output position {@code ((y + pad - ky) / s, (x + pad - kx) / s)}, {@code ky = k - 1 - ky'}, and made of zeros
+ * outside the plane. This class holds the weights' analysis and the plain path;
  * {@link VectorConv#twoValuedInputGradient} the vector path, with the same operations, so the same bits.
  */
 final class TwoValuedInputGradient {
@@ -20,9 +21,31 @@ final class TwoValuedInputGradient {
     private TwoValuedInputGradient() {
     }
 
-    /** Whether the shape takes this path: the input gradient a forward convolution (stride 1, square kernel). */
+    /** Whether the shape takes this path: a square kernel, padded less than its size, a stride no larger than it. */
     static boolean handles(ConvGeometry g) {
-        return ConvolutionKernels.inputGradientIsAForward(g);
+        return g.kernelH() == g.kernelW() && g.padding() < g.kernelH() && g.stride() <= g.kernelH();
+    }
+
+    /**
+     * The turned taps {@code t = ky' * k + kx'} (kernel tap {@code (k - 1 - ky', k - 1 - kx')}), in increasing order, whose
+     * window reaches the inputs of phase {@code (py, px)} (rows {@code = py}, columns {@code = px} modulo the stride):
+     * those where {@code py + pad - ky} and {@code px + pad - kx} are multiples of the stride. Stride 1: every tap.
+     */
+    static int[] phaseTaps(ConvGeometry g, int py, int px) {
+        int k = g.kernelH(), s = g.stride(), pad = g.padding(), n = 0;
+        int[] taps = new int[k * k];
+        for (int t = 0; t < k * k; t++) {
+            int ky = k - 1 - t / k, kx = k - 1 - t % k;
+            if (Math.floorMod(py + pad - ky, s) == 0 && Math.floorMod(px + pad - kx, s) == 0) {
+                taps[n++] = t;
+            }
+        }
+        return java.util.Arrays.copyOf(taps, n);
+    }
+
+    /** The output row (or column) that turned tap row {@code ky'} reads for input row {@code y} of its phase. */
+    static int outputIndex(ConvGeometry g, int y, int turnedRow) {
+        return Math.floorDiv(y + g.padding() - (g.kernelH() - 1 - turnedRow), g.stride());
     }
 
     /** Groups of {@link #GROUP} output channels, the last one completed by channels of zero gradient and weight. */
@@ -108,13 +131,17 @@ final class TwoValuedInputGradient {
 
     /** The plain path: a task per sample, its sums over the output plane made first, then every input gradient. */
     static void inputGradient(ConvGeometry g, float[] dy, float[] values, int[] patterns, float[] dx, Parallel par) {
-        int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW(), taps = kh * kw;
+        int ci = g.inChannels(), co = g.outChannels(), k = g.kernelW(), taps = k * k, s = g.stride();
         int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), p = ho * wo;
-        int groups = groups(co), turnedPad = kh - 1 - g.padding(), planeSums = PATTERNS * p, tableSize = groups * planeSums;
+        int groups = groups(co), planeSums = PATTERNS * p, tableSize = groups * planeSums;
         // the sums outside the plane, of zero gradients: signed zeros that the vector path adds too
         float[] outside = new float[groups * PATTERNS];
         for (int gr = 0; gr < groups; gr++) {
             sums(values, gr, 0f, 0f, 0f, 0f, outside, gr * PATTERNS, 1);
+        }
+        int[][] phaseTaps = new int[s * s][];
+        for (int phase = 0; phase < s * s; phase++) {
+            phaseTaps[phase] = phaseTaps(g, phase / s, phase % s);
         }
         par.forRange(g.batch(), (long) ci * groups * taps * h * w, (from, to) -> {
             float[] table = scratch(tableSize);
@@ -131,12 +158,13 @@ final class TwoValuedInputGradient {
                 for (int c = 0; c < ci; c++) {
                     for (int y = 0; y < h; y++) {
                         for (int x = 0; x < w; x++) {
+                            int[] reaching = phaseTaps[(y % s) * s + x % s];
                             float acc = 0f;
                             for (int gr = 0; gr < groups; gr++) {
                                 int pattern = (c * groups + gr) * taps;
-                                for (int t = 0; t < taps; t++) {
+                                for (int t : reaching) {
                                     int m = patterns[pattern + t];
-                                    int oy = y + t / kw - turnedPad, ox = x + t % kw - turnedPad;
+                                    int oy = outputIndex(g, y, t / k), ox = outputIndex(g, x, t % k);
                                     acc += oy >= 0 && oy < ho && ox >= 0 && ox < wo
                                             ? table[gr * planeSums + m * p + oy * wo + ox] : outside[gr * PATTERNS + m];
                                 }

@@ -293,56 +293,107 @@ final class VectorConv {
     // ---------------------------------------------------------------- input gradient of two-valued weights
 
     /**
-     * {@link TwoValuedInputGradient}'s input gradient with the vector path's loops: a task per sample frames its output
-     * gradient as the forward pass frames an input (the turned convolution's frame), makes each group's 16 sums at
-     * every framed position (zeros around the plane give the plain path's signed-zero sums), then runs register tiles
-     * of input channels by 2 vectors of grid positions, each adding the sum its pattern picks per group and tap, in the
-     * plain path's order.
+     * {@link TwoValuedInputGradient}'s input gradient with the vector path's loops. A task per sample frames its output
+     * gradient (zeros around it as far as any tap reads), makes each group's 16 sums at every framed position (the
+     * zeros give the plain path's signed-zero sums outside the plane), then, phase by phase (the inputs whose rows and
+     * columns are alike modulo the stride; one phase at stride 1), runs register tiles of input channels by 2 vectors
+     * of the phase's grid: phase row {@code Y} and column {@code X} at {@code Y * wp + X}, where each reaching tap's
+     * sum is a fixed shift away. Each tile adds the sum its pattern picks per group and tap, in the plain path's order.
      */
     void twoValuedInputGradient(ConvGeometry g, float[] dy, float[] values, int[] patterns, float[] dx, Parallel par) {
-        int ci = g.inChannels(), co = g.outChannels(), kh = g.kernelH(), kw = g.kernelW(), taps = kh * kw;
-        ConvGeometry turned = new ConvGeometry(g.batch(), co, g.outHeight(), g.outWidth(), ci, kh, kw, 1, kh - 1 - g.padding());
-        Frame f = Frame.of(turned, 2 * LANES);
-        int groups = TwoValuedInputGradient.groups(co), plane = f.plane(), reads = groups * taps;
-        int tableSize = groups * TwoValuedInputGradient.PATTERNS * plane, tiles = (ci + CO_TILE - 1) / CO_TILE;
-        int[] shift = shifts(turned, f);
-        // where each input channel's (group, tap) sum starts: its pattern's plane plus the tap's shift; channels past
-        // the last of a tile repeat the last one into rows that are never copied out
-        int[] offset = new int[tiles * CO_TILE * reads];
-        for (int c = 0; c < tiles * CO_TILE; c++) {
-            int from = Math.min(c, ci - 1) * reads;
-            for (int r = 0; r < reads; r++) {
-                int gr = r / taps;
-                offset[c * reads + r] = (gr * TwoValuedInputGradient.PATTERNS + patterns[from + r]) * plane + shift[r % taps];
+        int ci = g.inChannels(), co = g.outChannels(), k = g.kernelW(), taps = k * k, s = g.stride(), phases = s * s;
+        int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), step = 2 * LANES;
+        int[][] reaching = new int[phases][];
+        int[] rows = new int[phases], cols = new int[phases];
+        // the frame's margins: the output rows and columns that the taps read beyond the plane
+        int top = 0, bottom = 0, left = 0, right = 0;
+        for (int phase = 0; phase < phases; phase++) {
+            int py = phase / s, px = phase % s;
+            reaching[phase] = TwoValuedInputGradient.phaseTaps(g, py, px);
+            rows[phase] = Math.max(0, (h - py + s - 1) / s);
+            cols[phase] = Math.max(0, (w - px + s - 1) / s);
+            for (int t : reaching[phase]) {
+                int oy = TwoValuedInputGradient.outputIndex(g, py, t / k), ox = TwoValuedInputGradient.outputIndex(g, px, t % k);
+                top = Math.max(top, -oy);
+                left = Math.max(left, -ox);
+                bottom = Math.max(bottom, rows[phase] - 1 + oy - (ho - 1));
+                right = Math.max(right, cols[phase] - 1 + ox - (wo - 1));
             }
         }
-        int dyImage = co * f.channel(), qv = f.qv(), step = 2 * LANES, reach = shift[taps - 1] + step;
-        par.forRange(g.batch(), (long) tiles * CO_TILE * reads * qv + (long) tableSize, (from, to) -> {
-            float[] framed = scratch(3, dyImage), grid = scratch(4, tiles * CO_TILE * qv), table = scratch(5, tableSize);
+        int hp = ho + top + bottom, wp = wo + left + right, groups = TwoValuedInputGradient.groups(co);
+        // where each input channel's (group, tap) sum starts, per phase: its pattern's plane plus the tap's shift;
+        // channels past the last of a tile repeat the last one into rows that are never copied out
+        int tiles = (ci + CO_TILE - 1) / CO_TILE, qvMax = 0, shiftMax = 0;
+        int[][] offset = new int[phases][];
+        int[] qv = new int[phases], reach = new int[phases];
+        for (int phase = 0; phase < phases; phase++) {
+            int[] reached = reaching[phase];
+            qv[phase] = (rows[phase] * wp + step - 1) / step * step;
+            qvMax = Math.max(qvMax, qv[phase]);
+            for (int t : reached) {
+                int shift = (TwoValuedInputGradient.outputIndex(g, phase / s, t / k) + top) * wp
+                        + TwoValuedInputGradient.outputIndex(g, phase % s, t % k) + left;
+                shiftMax = Math.max(shiftMax, shift);
+                reach[phase] = Math.max(reach[phase], shift + step);
+            }
+        }
+        int gridRow = qvMax, plane = Math.max(hp * wp, qvMax + shiftMax);
+        int tableSize = groups * TwoValuedInputGradient.PATTERNS * plane;
+        for (int phase = 0; phase < phases; phase++) {
+            int[] reached = reaching[phase];
+            int reads = groups * reached.length;
+            offset[phase] = new int[tiles * CO_TILE * reads];
+            for (int c = 0; c < tiles * CO_TILE; c++) {
+                int pattern = Math.min(c, ci - 1) * groups * taps;
+                for (int r = 0; r < reads; r++) {
+                    int gr = r / reached.length, t = reached[r % reached.length];
+                    int shift = (TwoValuedInputGradient.outputIndex(g, phase / s, t / k) + top) * wp
+                            + TwoValuedInputGradient.outputIndex(g, phase % s, t % k) + left;
+                    offset[phase][c * reads + r] = (gr * TwoValuedInputGradient.PATTERNS + patterns[pattern + gr * taps + t]) * plane + shift;
+                }
+            }
+        }
+        // the output gradient as the input of a frame: co channels of ho x wo, framed at (top, left) in hp x wp
+        ConvGeometry image = new ConvGeometry(g.batch(), co, ho, wo, 1, 1, 1, 1, 0);
+        Frame f = new Frame(1, top, left, hp, wp, ho, wo, hp * wp, qvMax, plane);
+        int width = wp;
+        par.forRange(g.batch(), (long) tiles * CO_TILE * groups * taps * gridRow + (long) tableSize, (from, to) -> {
+            float[] framed = scratch(3, co * plane), grid = scratch(4, tiles * CO_TILE * gridRow), table = scratch(5, tableSize);
             for (int n = from; n < to; n++) {
-                frame(turned, f, dy, n, n + 1, framed, 0, n > from);
+                frame(image, f, dy, n, n + 1, framed, 0, n > from);
                 // the sums made just ahead of the tiles that read them, so the tiles find them in cache
                 int made = 0;
-                for (int q0 = 0; q0 < qv; q0 += step) {
-                    int need = Math.min(plane, (q0 + reach + LANES - 1) / LANES * LANES);
-                    if (need > made) {
-                        for (int gr = 0; gr < groups; gr++) {
-                            patternSums(framed, co, plane, values, gr, made, need, table);
+                for (int phase = 0; phase < phases; phase++) {
+                    int reads = groups * reaching[phase].length;
+                    for (int q0 = 0; q0 < qv[phase]; q0 += step) {
+                        int need = Math.min(plane, (q0 + reach[phase] + LANES - 1) / LANES * LANES);
+                        if (need > made) {
+                            for (int gr = 0; gr < groups; gr++) {
+                                patternSums(framed, co, plane, values, gr, made, need, table);
+                            }
+                            made = need;
                         }
-                        made = need;
-                    }
-                    for (int b = 0; b < tiles; b++) {
-                        if (CO_TILE == 8) {
-                            sumTile8x2(table, q0, offset, b * CO_TILE * reads, reads, grid, b * CO_TILE * qv + q0, qv);
-                        } else {
-                            sumTile4x2(table, q0, offset, b * CO_TILE * reads, reads, grid, b * CO_TILE * qv + q0, qv);
+                        for (int b = 0; b < tiles; b++) {
+                            if (CO_TILE == 8) {
+                                sumTile8x2(table, q0, offset[phase], b * CO_TILE * reads, reads, grid, b * CO_TILE * gridRow + q0, gridRow);
+                            } else {
+                                sumTile4x2(table, q0, offset[phase], b * CO_TILE * reads, reads, grid, b * CO_TILE * gridRow + q0, gridRow);
+                            }
                         }
                     }
-                }
-                for (int c = 0; c < ci; c++) {
-                    int src = c * qv, dst = (n * ci + c) * f.ho() * f.wo();
-                    for (int y = 0; y < f.ho(); y++) {
-                        System.arraycopy(grid, src + y * f.wp(), dx, dst + y * f.wo(), f.wo());
+                    int py = phase / s, px = phase % s;
+                    for (int c = 0; c < ci; c++) {
+                        int src = c * gridRow, dst = (n * ci + c) * h * w;
+                        for (int y = 0; y < rows[phase]; y++) {
+                            int from2 = src + y * width, to2 = dst + (s * y + py) * w + px;
+                            if (s == 1) {
+                                System.arraycopy(grid, from2, dx, to2, w);
+                            } else {
+                                for (int x = 0; x < cols[phase]; x++) {
+                                    dx[to2 + s * x] = grid[from2 + x];
+                                }
+                            }
+                        }
                     }
                 }
             }
