@@ -321,42 +321,44 @@ final class VectorConv {
             }
         }
         int hp = ho + top + bottom, wp = wo + left + right, groups = TwoValuedInputGradient.groups(co);
-        // where each input channel's (group, tap) sum starts, per phase: its pattern's plane plus the tap's shift;
-        // channels past the last of a tile repeat the last one into rows that are never copied out
-        int tiles = (ci + CO_TILE - 1) / CO_TILE, qvMax = 0, shiftMax = 0;
-        int[][] offset = new int[phases][];
+        // a phase's grid positions, whole tile steps of them; where each reaching tap's sum lies from a grid position
         int[] qv = new int[phases], reach = new int[phases];
+        int[][] shift = new int[phases][];
         for (int phase = 0; phase < phases; phase++) {
-            int[] reached = reaching[phase];
             qv[phase] = (rows[phase] * wp + step - 1) / step * step;
-            qvMax = Math.max(qvMax, qv[phase]);
-            for (int t : reached) {
-                int shift = (TwoValuedInputGradient.outputIndex(g, phase / s, t / k) + top) * wp
+            shift[phase] = new int[reaching[phase].length];
+            for (int j = 0; j < shift[phase].length; j++) {
+                int t = reaching[phase][j];
+                shift[phase][j] = (TwoValuedInputGradient.outputIndex(g, phase / s, t / k) + top) * wp
                         + TwoValuedInputGradient.outputIndex(g, phase % s, t % k) + left;
-                shiftMax = Math.max(shiftMax, shift);
-                reach[phase] = Math.max(reach[phase], shift + step);
+                reach[phase] = Math.max(reach[phase], shift[phase][j] + step);
             }
         }
-        int gridRow = qvMax, plane = Math.max(hp * wp, qvMax + shiftMax);
-        int tableSize = groups * TwoValuedInputGradient.PATTERNS * plane;
+        // a pattern's plane of sums: the framed plane, and room for the last tile's reads past it
+        int readsEnd = hp * wp;
         for (int phase = 0; phase < phases; phase++) {
-            int[] reached = reaching[phase];
-            int reads = groups * reached.length;
+            readsEnd = Math.max(readsEnd, qv[phase] + reach[phase] - step);
+        }
+        int gridRow = java.util.Arrays.stream(qv).max().orElse(0), plane = readsEnd;
+        int tableSize = groups * TwoValuedInputGradient.PATTERNS * plane, tiles = (ci + CO_TILE - 1) / CO_TILE;
+        // where each input channel's (group, tap) sum starts, per phase: its pattern's plane plus the tap's shift;
+        // channels past the last of a tile repeat the last one into rows that are never copied out
+        int[][] offset = new int[phases][];
+        for (int phase = 0; phase < phases; phase++) {
+            int reached = reaching[phase].length, reads = groups * reached;
             offset[phase] = new int[tiles * CO_TILE * reads];
             for (int c = 0; c < tiles * CO_TILE; c++) {
                 int pattern = Math.min(c, ci - 1) * groups * taps;
                 for (int r = 0; r < reads; r++) {
-                    int gr = r / reached.length, t = reached[r % reached.length];
-                    int shift = (TwoValuedInputGradient.outputIndex(g, phase / s, t / k) + top) * wp
-                            + TwoValuedInputGradient.outputIndex(g, phase % s, t % k) + left;
-                    offset[phase][c * reads + r] = (gr * TwoValuedInputGradient.PATTERNS + patterns[pattern + gr * taps + t]) * plane + shift;
+                    int gr = r / reached, t = reaching[phase][r % reached];
+                    offset[phase][c * reads + r] = (gr * TwoValuedInputGradient.PATTERNS + patterns[pattern + gr * taps + t])
+                            * plane + shift[phase][r % reached];
                 }
             }
         }
         // the output gradient as the input of a frame: co channels of ho x wo, framed at (top, left) in hp x wp
         ConvGeometry image = new ConvGeometry(g.batch(), co, ho, wo, 1, 1, 1, 1, 0);
-        Frame f = new Frame(1, top, left, hp, wp, ho, wo, hp * wp, qvMax, plane);
-        int width = wp;
+        Frame f = new Frame(1, top, left, hp, wp, ho, wo, hp * wp, gridRow, plane);
         par.forRange(g.batch(), (long) tiles * CO_TILE * groups * taps * gridRow + (long) tableSize, (from, to) -> {
             float[] framed = scratch(3, co * plane), grid = scratch(4, tiles * CO_TILE * gridRow), table = scratch(5, tableSize);
             for (int n = from; n < to; n++) {
@@ -385,12 +387,12 @@ final class VectorConv {
                     for (int c = 0; c < ci; c++) {
                         int src = c * gridRow, dst = (n * ci + c) * h * w;
                         for (int y = 0; y < rows[phase]; y++) {
-                            int from2 = src + y * width, to2 = dst + (s * y + py) * w + px;
+                            int gridAt = src + y * wp, dxAt = dst + (s * y + py) * w + px;
                             if (s == 1) {
-                                System.arraycopy(grid, from2, dx, to2, w);
+                                System.arraycopy(grid, gridAt, dx, dxAt, w);
                             } else {
                                 for (int x = 0; x < cols[phase]; x++) {
-                                    dx[to2 + s * x] = grid[from2 + x];
+                                    dx[dxAt + s * x] = grid[gridAt + x];
                                 }
                             }
                         }
