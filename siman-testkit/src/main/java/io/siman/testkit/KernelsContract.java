@@ -925,33 +925,29 @@ public abstract class KernelsContract {
         }
     }
 
+    /**
+     * Binarized layers' shapes for their input gradients: output channels that fill groups of four and leave the last
+     * part empty, 1x1 to 3x3 kernels padded 0 to 2, planes of odd sizes, a stride of 2.
+     */
+    private static final int[][] BINARIZED_SHAPES = {
+            {2, 16, 8, 8, 16, 3, 1, 1}, {3, 5, 7, 7, 6, 3, 1, 1}, {2, 7, 6, 9, 3, 1, 1, 0}, {1, 4, 5, 5, 9, 3, 1, 2},
+            {2, 9, 9, 9, 13, 3, 1, 0}, {2, 8, 9, 9, 12, 3, 2, 1}, {1, 64, 4, 4, 32, 3, 1, 1},
+    };
+
+    /** +-alpha, {0, alpha}, and a channel with a third value. */
+    private static final Reference.WeightValues[] TWO_VALUED_AND_NOT = {
+            Reference.WeightValues.PLUS_MINUS_ALPHA, Reference.WeightValues.ZERO_OR_ALPHA, Reference.WeightValues.THIRD_VALUE};
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(Implementation.class)
     void binaryInputGradientIsTheInputGradientOfItsWeights(Implementation implementation) {
         io.siman.api.steps.BinaryWeightSteps steps = steps(implementation, io.siman.api.steps.BinaryWeightSteps.class,
                 io.siman.api.steps.BinaryWeightSteps::portable);
-        // output channels that fill groups of four and leave the last part empty, 1x1 to 3x3 kernels padded 0 to 2,
-        // planes of odd sizes, a stride of 2; +-alpha, {0, alpha}, and a channel with a third value
-        int[][] shapes = {
-                {2, 16, 8, 8, 16, 3, 1, 1}, {3, 5, 7, 7, 6, 3, 1, 1}, {2, 7, 6, 9, 3, 1, 1, 0}, {1, 4, 5, 5, 9, 3, 1, 2},
-                {2, 9, 9, 9, 13, 3, 1, 0}, {2, 8, 9, 9, 12, 3, 2, 1}, {1, 64, 4, 4, 32, 3, 1, 1},
-        };
         java.util.SplittableRandom r = new java.util.SplittableRandom(11);
-        for (int[] sh : shapes) {
+        for (int[] sh : BINARIZED_SHAPES) {
             ConvGeometry g = geometry(sh);
-            for (int kind = 0; kind < 3; kind++) {
-                int fanIn = g.fanIn();
-                float[] w = new float[g.outChannels() * fanIn];
-                for (int o = 0; o < g.outChannels(); o++) {
-                    float alpha = (float) (0.05 + r.nextDouble());
-                    for (int i = 0; i < fanIn; i++) {
-                        boolean high = r.nextBoolean();
-                        w[o * fanIn + i] = kind == 1 ? (high ? alpha : 0f) : (high ? alpha : -alpha);
-                    }
-                }
-                if (kind == 2) {
-                    w[w.length - 1] = 0.3f; // a third value in the last channel
-                }
+            for (Reference.WeightValues kind : TWO_VALUED_AND_NOT) {
+                float[] w = Reference.binarizedWeights(r, g.outChannels(), g.fanIn(), kind);
                 Tensor wt = up(w, g.weightShape().dims()), dy = random(1, g.outputShape().dims());
                 Tensor expected = zeros(g.inputShape().dims()), dx = zeros(g.inputShape().dims());
                 training().conv2dBackwardData(g, dy, wt, expected);
@@ -960,6 +956,42 @@ public abstract class KernelsContract {
                 close(down(expected), down(dx), TOL, "binary input gradient, weights of kind " + kind + ", " + g);
             }
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
+    void binaryLayerInputGradientIsItsTwoStepsInOne(Implementation implementation) {
+        io.siman.api.steps.BinaryInputGradientSteps steps = steps(implementation, io.siman.api.steps.BinaryInputGradientSteps.class,
+                io.siman.api.steps.BinaryInputGradientSteps::portable);
+        training();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(12);
+        for (int[] sh : BINARIZED_SHAPES) {
+            ConvGeometry g = geometry(sh);
+            int[] in = g.inputShape().dims();
+            for (Reference.WeightValues kind : TWO_VALUED_AND_NOT) {
+                Tensor w = up(Reference.binarizedWeights(r, g.outChannels(), g.fanIn(), kind), g.weightShape().dims());
+                Tensor dy = random(1, g.outputShape().dims()), x = random(1.5, in), addend = random(1, in);
+                Tensor mean = zeros(g.batch()), inv = zeros(g.batch());
+                k.rowStandardize(x, 1e-5f, null, mean, inv);
+                Tensor signs = zeros(in), expected = zeros(in), expectedAdded = zeros(in), dx = zeros(in);
+                io.siman.api.steps.BinaryWeightSteps.of(backend).binaryConv2dBackwardData(g, dy, w, signs);
+                BinaryActivationSteps.of(backend).binaryActivationBackward(x, mean, inv, signs, expected);
+                io.siman.api.steps.ResidualTrainingSteps.of(backend).binaryActivationBackwardAdd(x, mean, inv, signs, addend, expectedAdded);
+                String what = "the same floats as the input gradient of the signs, then their backward pass: " + kind + ", " + g;
+                k.fill(dx, 99f);
+                steps.binaryConv2dInputGradient(g, dy, w, x, mean, inv, null, dx);
+                assertArrayEquals(backend.downloadFloats(expected), backend.downloadFloats(dx), 0f, what);
+                k.fill(dx, 99f);
+                steps.binaryConv2dInputGradient(g, dy, w, x, mean, inv, addend, dx);
+                assertArrayEquals(backend.downloadFloats(expectedAdded), backend.downloadFloats(dx), 0f, what + ", plus an addend");
+            }
+        }
+        ConvGeometry g = geometry(BINARIZED_SHAPES[0]);
+        Tensor w = zeros(g.weightShape().dims()), dy = zeros(g.outputShape().dims()), x = zeros(g.inputShape().dims());
+        Tensor mean = zeros(g.batch()), dx = zeros(g.inputShape().dims());
+        assertThrows(ShapeMismatchException.class, () -> steps.binaryConv2dInputGradient(g, dy, w, x, zeros(g.batch() + 1), mean, null, dx));
+        assertThrows(ShapeMismatchException.class, () -> steps.binaryConv2dInputGradient(g, dy, w, zeros(1, 1), mean, mean, null, dx));
+        assertThrows(ShapeMismatchException.class, () -> steps.binaryConv2dInputGradient(g, dy, w, x, mean, mean, zeros(3), dx));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -1029,6 +1061,33 @@ public abstract class KernelsContract {
                 assertTrue(on == 0 || on == n || minOn >= maxOff, "row " + r + ": the largest magnitudes win");
             }
         }
+        // many equal magnitudes in long rows: exactly the rule's choice (largest first, lower index first among equals)
+        int rows = 4, n = 577;
+        float[] tied = new float[rows * n];
+        int[] counts = new int[rows];
+        for (int i = 0; i < tied.length; i++) {
+            tied[i] = (rnd.nextInt(9) - 4) * 0.125f;
+        }
+        for (int r = 0; r < rows; r++) {
+            counts[r] = r == 0 ? n / 2 : rnd.nextInt(n + 1);
+        }
+        Tensor t = up(tied, rows, n), ts = zeros(rows, n);
+        k.topMagnitudes(t, upInts(counts, rows), 1f, -1f, ts);
+        float[] expect = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            int row = r * n;
+            Integer[] order = new Integer[n];
+            for (int j = 0; j < n; j++) {
+                order[j] = j;
+            }
+            java.util.Arrays.sort(order, (a, b) -> a.equals(b) ? 0
+                    : Math.abs(tied[row + a]) != Math.abs(tied[row + b]) ? Float.compare(Math.abs(tied[row + b]), Math.abs(tied[row + a])) : a - b);
+            java.util.Arrays.fill(expect, row, row + n, -1f);
+            for (int j = 0; j < counts[r]; j++) {
+                expect[row + order[j]] = 1f;
+            }
+        }
+        assertArrayEquals(expect, backend.downloadFloats(ts), "ties in long rows go to the lower index");
         assertThrows(SimanException.class, () -> k.topMagnitudes(x, upInts(new int[]{6, 0}, 2), 1f, 0f, y));
     }
 

@@ -37,6 +37,41 @@ public final class Reference {
         return a;
     }
 
+    /** The values a binarizer gives each output channel's weights (its own alpha per channel). */
+    public enum WeightValues {
+        /** {@code +alpha} or {@code -alpha} (XNOR-Net, IR-Net, SiMaN's {@code pm1} encoding). */
+        PLUS_MINUS_ALPHA,
+        /** {@code 0} or {@code alpha} (SiMaN's {@code zero-one} encoding). */
+        ZERO_OR_ALPHA,
+        /** {@code -alpha} throughout. */
+        ONE_VALUE,
+        /** {@code +-alpha}, but the last weight of the last channel takes a third value: not two-valued. */
+        THIRD_VALUE
+    }
+
+    /**
+     * Weights {@code [Co, fanIn]} of the kind asked, each chosen at random between its channel's values: what the
+     * binarized layers' input gradients are tested on.
+     */
+    public static float[] binarizedWeights(SplittableRandom rnd, int outChannels, int fanIn, WeightValues kind) {
+        float[] w = new float[outChannels * fanIn];
+        for (int o = 0; o < outChannels; o++) {
+            float alpha = (float) (0.05 + rnd.nextDouble());
+            for (int i = 0; i < fanIn; i++) {
+                boolean high = rnd.nextBoolean();
+                w[o * fanIn + i] = switch (kind) {
+                    case PLUS_MINUS_ALPHA, THIRD_VALUE -> high ? alpha : -alpha;
+                    case ZERO_OR_ALPHA -> high ? alpha : 0f;
+                    case ONE_VALUE -> -alpha;
+                };
+            }
+        }
+        if (kind == WeightValues.THIRD_VALUE) {
+            w[w.length - 1] = 0.3f;
+        }
+        return w;
+    }
+
     /** Convolution: x[N,Ci,H,W], w[Co,Ci,k,k] with stride and zero padding. */
     public static double[] conv(double[] x, double[] w, int n, int ci, int h, int wd, int co, int kh, int kw,
                                 int stride, int pad) {

@@ -112,40 +112,47 @@ final class ActivationKernels extends CpuKernelFamily {
 
     /** {@code ResidualTrainingSteps}: the other branch's gradient added as each value is written. */
     public void binaryActivationBackwardAdd(Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor addend, Tensor dx) {
-        expect("binaryActivationBackwardAdd", "addend", addend, x.shape());
         binaryActivationBackward("binaryActivationBackwardAdd", x, mean, invStd, dxb, addend, dx);
     }
 
     private void binaryActivationBackward(String op, Tensor x, Tensor mean, Tensor invStd, Tensor dxb, Tensor addend, Tensor dx) {
         int r = x.shape().dim(0), n = x.shape().rowLength();
-        expect(op, "mean", mean, Shape.of(r));
-        expect(op, "invStd", invStd, Shape.of(r));
         expect(op, "dxb", dxb, x.shape());
-        expect(op, "dx", dx, x.shape());
-        float[] a = f(x), m = f(mean), s = f(invStd), d = f(dxb), o = f(dx), e = addend == null ? null : f(addend);
+        SampleGradient backward = throughSign(op, x, mean, invStd, addend, dx);
+        float[] d = f(dxb);
         par.forRange(r, n * 6L, (from, to) -> {
-            double[] sums = new double[2];
             for (int i = from; i < to; i++) {
-                int off = i * n;
-                float mu = m[i], inv = s[i];
-                red.approxSignSums(a, d, off, n, mu, inv, sums);
-                double sum = sums[0], dot = sums[1];
-                // pass 2: dx = inv * da1 - inv * proj * a1 - inv * mean(da1)
-                float c1 = (float) (-(double) inv * dot / (n - 1)), c0 = (float) (-(double) inv * sum / n);
-                if (e == null) {
-                    for (int q = 0; q < n; q++) {
-                        float a1 = (a[off + q] - mu) * inv;
-                        float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
-                        o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0));
-                    }
-                } else {
-                    for (int q = 0; q < n; q++) {
-                        float a1 = (a[off + q] - mu) * inv;
-                        float da = d[off + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
-                        o[off + q] = Math.fma(inv, da, Math.fma(c1, a1, c0)) + e[off + q];
-                    }
-                }
+                backward.accept(i, d, i * n);
             }
         });
     }
+
+    /**
+     * The binarization's backward pass of one sample at a time ({@code binaryActivationBackward}, plus {@code addend}
+     * unless it is null), given the gradient of its signs from wherever it lies: the step family's kernel hands over
+     * rows of {@code dxb}, the fused input gradient a task's buffer. Checks the shapes once, here.
+     */
+    SampleGradient throughSign(String op, Tensor x, Tensor mean, Tensor invStd, Tensor addend, Tensor dx) {
+        int r = x.shape().dim(0), n = x.shape().rowLength();
+        expect(op, "mean", mean, Shape.of(r));
+        expect(op, "invStd", invStd, Shape.of(r));
+        expect(op, "dx", dx, x.shape());
+        if (addend != null) {
+            expect(op, "addend", addend, x.shape());
+        }
+        float[] a = f(x), m = f(mean), s = f(invStd), o = f(dx), e = addend == null ? null : f(addend);
+        return (i, d, dOff) -> {
+            int off = i * n;
+            float mu = m[i], inv = s[i];
+            double[] sums = SUMS.get();
+            red.approxSignSums(a, off, d, dOff, n, mu, inv, sums);
+            double sum = sums[0], dot = sums[1];
+            // pass 2: dx = inv * da1 - inv * proj * a1 - inv * mean(da1)
+            float c1 = (float) (-(double) inv * dot / (n - 1)), c0 = (float) (-(double) inv * sum / n);
+            pointwise.approxSignBackward(a, off, d, dOff, n, mu, inv, c1, c0, e, o);
+        };
+    }
+
+    /** A task's two sums of {@link Reductions#approxSignSums}, reused so the training loop does not allocate. */
+    private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[2]);
 }

@@ -236,9 +236,35 @@ final class ConvolutionKernels extends CpuKernelFamily {
         }
         int[] patterns = TwoValuedInputGradient.patterns(g, wa, values);
         if (direct != null) {
-            direct.twoValuedInputGradient(g, f(dy), values, patterns, f(dx), par);
+            direct.twoValuedInputGradient(g, f(dy), values, patterns, f(dx), null, par);
         } else {
             TwoValuedInputGradient.inputGradient(g, f(dy), values, patterns, f(dx), par);
+        }
+    }
+
+    /**
+     * {@link #binaryConv2dBackwardData}'s gradient handed to {@code sink} sample by sample, in the same floats: the
+     * vector path's pattern sums hand each sample over from the task that made it, while it is in that task's cache;
+     * the other paths make the whole gradient in a temporary, then hand it over.
+     */
+    void binaryConv2dBackwardData(String op, ConvGeometry g, Tensor dy, Tensor w, SampleGradient sink) {
+        expect(op, "weights", w, g.weightShape());
+        expect(op, "output gradient", dy, g.outputShape());
+        float[] wa = f(w);
+        float[] values = TwoValuedInputGradient.handles(g) ? TwoValuedInputGradient.values(wa, g.outChannels(), g.fanIn()) : null;
+        if (values != null && direct != null) {
+            direct.twoValuedInputGradient(g, f(dy), values, TwoValuedInputGradient.patterns(g, wa, values), null, sink, par);
+            return;
+        }
+        int sample = (int) (g.inputShape().size() / g.batch());
+        try (Tensor whole = backend.allocate(g.inputShape())) {
+            binaryConv2dBackwardData(g, dy, w, whole);
+            float[] signs = f(whole);
+            par.forRange(g.batch(), 6L * sample, (from, to) -> {
+                for (int n = from; n < to; n++) {
+                    sink.accept(n, signs, n * sample);
+                }
+            });
         }
     }
 

@@ -4,6 +4,7 @@ import io.siman.api.Activation;
 import io.siman.api.BitwiseKernels;
 import io.siman.api.ConvGeometry;
 import io.siman.api.Encoding;
+import io.siman.api.KernelShapes;
 import io.siman.api.Kernels;
 import io.siman.api.PoolGeometry;
 import io.siman.api.Tensor;
@@ -12,6 +13,7 @@ import io.siman.api.steps.ActivationPackingSteps;
 import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.IrNetSteps;
 import io.siman.api.steps.BinaryBlockSteps;
+import io.siman.api.steps.BinaryInputGradientSteps;
 import io.siman.api.steps.BinaryWeightSteps;
 import io.siman.api.steps.ResidualTrainingSteps;
 import io.siman.api.steps.ShortcutSteps;
@@ -32,7 +34,7 @@ import java.util.Optional;
  */
 final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps,
-        ResidualTrainingSteps, ActivationPackingSteps, BinaryWeightSteps {
+        ResidualTrainingSteps, ActivationPackingSteps, BinaryWeightSteps, BinaryInputGradientSteps {
     /**
      * Backend property (or system property {@code siman.cpu.portableSteps}): {@code true} hides this backend's own step
      * families, so binarizers and layers run the portable defaults on its kernels (to measure what they cost).
@@ -382,6 +384,16 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
     @Override
     public void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw) {
         convolution.binaryConv2dBackwardWeights(g, x, threshold, dy, dw);
+    }
+
+    // ---------------------------------------------------------------- BinaryInputGradientSteps
+
+    @Override
+    public void binaryConv2dInputGradient(ConvGeometry g, Tensor dy, Tensor w, Tensor x, Tensor mean, Tensor invStd, Tensor addend,
+                                          Tensor dx) {
+        String op = "binaryConv2dInputGradient";
+        KernelShapes.expect(op, "x", x, g.inputShape());
+        convolution.binaryConv2dBackwardData(op, g, dy, w, activations.throughSign(op, x, mean, invStd, addend, dx));
     }
 
     // ---------------------------------------------------------------- ResidualTrainingSteps

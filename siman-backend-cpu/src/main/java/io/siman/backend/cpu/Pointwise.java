@@ -22,6 +22,15 @@ abstract class Pointwise {
                                     float[] sum, float[] y);
 
     /**
+     * The binarization's input gradient over one sample (the second pass of {@code binaryActivationBackward}): with
+     * {@code a1 = (x[xOff + i] - mean) * inv} and {@code da = d[dOff + i] * max(0, 2 - 2|a1|)},
+     * {@code dx[xOff + i] = fma(inv, da, fma(c1, a1, c0))}, plus {@code addend[xOff + i]} unless it is null, for
+     * {@code i} in {@code [0, n)}.
+     */
+    abstract void approxSignBackward(float[] x, int xOff, float[] d, int dOff, int n, float mean, float inv, float c1, float c0,
+                                     float[] addend, float[] dx);
+
+    /**
      * 2x2, stride-2 max pooling of one plane: {@code ho x wo} outputs at {@code y[out..]} from the {@code w}-wide input
      * plane at {@code x[in..]}; each is the first maximum of its window in scan order (or its first NaN), the value
      * itself (so -0 and +0 stay apart), and {@code am} gets its position within the input plane.
@@ -71,6 +80,17 @@ abstract class Pointwise {
                 float v = Math.fma(x[i], scale, shift) + residual[i];
                 sum[i] = v;
                 y[i] = v < 0f ? slope * v : v;
+            }
+        }
+
+        @Override
+        void approxSignBackward(float[] x, int xOff, float[] d, int dOff, int n, float mean, float inv, float c1, float c0,
+                                float[] addend, float[] dx) {
+            for (int q = 0; q < n; q++) {
+                float a1 = (x[xOff + q] - mean) * inv;
+                float da = d[dOff + q] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                float v = Math.fma(inv, da, Math.fma(c1, a1, c0));
+                dx[xOff + q] = addend == null ? v : v + addend[xOff + q];
             }
         }
 

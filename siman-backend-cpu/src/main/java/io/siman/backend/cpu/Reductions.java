@@ -33,9 +33,10 @@ abstract class Reductions {
 
     /**
      * For ApproxSign after a standardization: with {@code a1 = (x[i] - mean) * inv} and
-     * {@code da = dxb[i] * max(0, 2 - 2|a1|)}, writes {@code sum of da} and {@code sum of da * a1} to {@code out}.
+     * {@code da = dxb[i] * max(0, 2 - 2|a1|)}, writes {@code sum of da} and {@code sum of da * a1} to {@code out};
+     * {@code x} from {@code xOff} and {@code dxb} from {@code dOff}.
      */
-    abstract void approxSignSums(float[] x, float[] dxb, int off, int n, float mean, float inv, double[] out);
+    abstract void approxSignSums(float[] x, int xOff, float[] dxb, int dOff, int n, float mean, float inv, double[] out);
 
     // Reductions over planes {@code [count]} of {@code n} elements, {@code stride} apart from {@code off} (a channel's
     // planes in an [N, C, H, W] tensor): each plane reduced as above, the results added in plane order in double. The
@@ -167,10 +168,10 @@ abstract class Reductions {
         return s;
     }
 
-    static void approxSignTail(double sum, double dot, float[] x, float[] dxb, int off, int from, int n, float mean, float inv,
-                               double[] out) {
+    static void approxSignTail(double sum, double dot, float[] x, int xOff, float[] dxb, int dOff, int from, int n, float mean,
+                               float inv, double[] out) {
         for (int i = from; i < n; i++) {
-            float a1 = (x[off + i] - mean) * inv, da = dxb[off + i] * Math.max(0f, 2f - 2f * Math.abs(a1));
+            float a1 = (x[xOff + i] - mean) * inv, da = dxb[dOff + i] * Math.max(0f, 2f - 2f * Math.abs(a1));
             sum += da;
             dot += (double) da * a1;
         }
@@ -271,7 +272,7 @@ abstract class Reductions {
         }
 
         @Override
-        void approxSignSums(float[] x, float[] dxb, int off, int n, float mean, float inv, double[] out) {
+        void approxSignSums(float[] x, int xOff, float[] dxb, int dOff, int n, float mean, float inv, double[] out) {
             Buffers b = BUFFERS.get().cleared();
             float[] s = b.lanes, p = b.more;
             int i = 0, end = rounds(n);
@@ -280,7 +281,7 @@ abstract class Reductions {
                 java.util.Arrays.fill(p, 0f);
                 for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
                     for (int l = 0; l < VIRTUAL; l++) {
-                        float a1 = (x[off + i + l] - mean) * inv, da = dxb[off + i + l] * Math.max(0f, 2f - 2f * Math.abs(a1));
+                        float a1 = (x[xOff + i + l] - mean) * inv, da = dxb[dOff + i + l] * Math.max(0f, 2f - 2f * Math.abs(a1));
                         s[l] += da;
                         p[l] = Math.fma(da, a1, p[l]);
                     }
@@ -288,7 +289,7 @@ abstract class Reductions {
                 widen(s, b.first);
                 widen(p, b.second);
             }
-            approxSignTail(total(b.first), total(b.second), x, dxb, off, end, n, mean, inv, out);
+            approxSignTail(total(b.first), total(b.second), x, xOff, dxb, dOff, end, n, mean, inv, out);
         }
     }
 }

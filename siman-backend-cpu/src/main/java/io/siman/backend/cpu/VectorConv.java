@@ -39,9 +39,11 @@ final class VectorConv {
     private static final int CO_TILE = FEW_REGISTERS ? 4 : 8;
     /**
      * Per-thread buffers. Slots 0 to 2 belong to the calling thread for the whole call (workers read them);
-     * slots 3 to 5 are a task's own (a sample's frame, a chunk's output gradient, a sample's pattern sums).
+     * slots 3 to 6 are a task's own: 3 a sample's frame (or its signs, in the weight gradient with output channels in
+     * the lanes); 4 an output grid (forward, input gradient) or a sample's signs (channels-last weight gradient); 5 a
+     * sample's pattern sums; 6 a sample's input gradient handed over to a {@link SampleGradient}.
      */
-    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[6][0]);
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[7][0]);
 
     static final VectorConv INSTANCE = new VectorConv();
 
@@ -299,8 +301,11 @@ final class VectorConv {
      * columns are alike modulo the stride; one phase at stride 1), runs register tiles of input channels by 2 vectors
      * of the phase's grid: phase row {@code Y} and column {@code X} at {@code Y * wp + X}, where each reaching tap's
      * sum is a fixed shift away. Each tile adds the sum its pattern picks per group and tap, in the plain path's order.
+     * With a {@code sink} (then {@code dx} is null), each sample is copied out into the task's own buffer and handed
+     * over from there, while it is in cache.
      */
-    void twoValuedInputGradient(ConvGeometry g, float[] dy, float[] values, int[] patterns, float[] dx, Parallel par) {
+    void twoValuedInputGradient(ConvGeometry g, float[] dy, float[] values, int[] patterns, float[] dx, SampleGradient sink,
+                                Parallel par) {
         int ci = g.inChannels(), co = g.outChannels(), k = g.kernelW(), taps = k * k, s = g.stride(), phases = s * s;
         int h = g.inHeight(), w = g.inWidth(), ho = g.outHeight(), wo = g.outWidth(), step = 2 * LANES;
         int[][] reaching = new int[phases][];
@@ -361,7 +366,9 @@ final class VectorConv {
         Frame f = new Frame(1, top, left, hp, wp, ho, wo, hp * wp, gridRow, plane);
         par.forRange(g.batch(), (long) tiles * CO_TILE * groups * taps * gridRow + (long) tableSize, (from, to) -> {
             float[] framed = scratch(3, co * plane), grid = scratch(4, tiles * CO_TILE * gridRow), table = scratch(5, tableSize);
+            float[] out = sink == null ? dx : scratch(6, ci * h * w);
             for (int n = from; n < to; n++) {
+                int sampleAt = sink == null ? n * ci * h * w : 0;
                 frame(image, f, dy, n, n + 1, framed, 0, n > from);
                 // the sums made just ahead of the tiles that read them, so the tiles find them in cache
                 int made = 0;
@@ -385,18 +392,21 @@ final class VectorConv {
                     }
                     int py = phase / s, px = phase % s;
                     for (int c = 0; c < ci; c++) {
-                        int src = c * gridRow, dst = (n * ci + c) * h * w;
+                        int src = c * gridRow, dst = sampleAt + c * h * w;
                         for (int y = 0; y < rows[phase]; y++) {
                             int gridAt = src + y * wp, dxAt = dst + (s * y + py) * w + px;
                             if (s == 1) {
-                                System.arraycopy(grid, gridAt, dx, dxAt, w);
+                                System.arraycopy(grid, gridAt, out, dxAt, w);
                             } else {
                                 for (int x = 0; x < cols[phase]; x++) {
-                                    dx[dxAt + s * x] = grid[gridAt + x];
+                                    out[dxAt + s * x] = grid[gridAt + x];
                                 }
                             }
                         }
                     }
+                }
+                if (sink != null) {
+                    sink.accept(n, out, 0);
                 }
             }
         });

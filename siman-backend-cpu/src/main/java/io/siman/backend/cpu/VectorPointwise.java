@@ -48,6 +48,23 @@ final class VectorPointwise extends Pointwise {
     }
 
     @Override
+    void approxSignBackward(float[] x, int xOff, float[] d, int dOff, int n, float mean, float inv, float c1, float c0,
+                            float[] addend, float[] dx) {
+        int q = 0, vecEnd = n - n % FLOATS.length();
+        FloatVector two = FloatVector.broadcast(FLOATS, 2f);
+        for (; q < vecEnd; q += FLOATS.length()) {
+            FloatVector a1 = FloatVector.fromArray(FLOATS, x, xOff + q).sub(mean).mul(inv);
+            FloatVector da = FloatVector.fromArray(FLOATS, d, dOff + q).mul(two.sub(a1.abs().mul(2f)).max(0f));
+            FloatVector v = da.fma(FloatVector.broadcast(FLOATS, inv), a1.fma(c1, c0));
+            if (addend != null) {
+                v = v.add(FloatVector.fromArray(FLOATS, addend, xOff + q));
+            }
+            v.intoArray(dx, xOff + q);
+        }
+        SCALAR.approxSignBackward(x, xOff + q, d, dOff + q, n - q, mean, inv, c1, c0, addend, dx);
+    }
+
+    @Override
     void normalizeAddPrelu(float[] x, float[] residual, int off, int n, float scale, float shift, float slope,
                            float[] sum, float[] y) {
         int i = off, end = off + n, vecEnd = off + n - n % FLOATS.length();

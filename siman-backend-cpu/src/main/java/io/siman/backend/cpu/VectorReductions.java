@@ -183,32 +183,32 @@ final class VectorReductions extends Reductions {
     }
 
     @Override
-    void approxSignSums(float[] x, float[] dxb, int off, int n, float mean, float inv, double[] out) {
+    void approxSignSums(float[] x, int xOff, float[] dxb, int dOff, int n, float mean, float inv, double[] out) {
         Buffers b = BUFFERS.get().cleared();
         float[] lanes = b.lanes, more = b.more;
         int i = 0, end = rounds(n);
         while (i < end) {
             FloatVector s0 = FloatVector.zero(FLOATS), s1 = s0, s2 = s0, s3 = s0, p0 = s0, p1 = s0, p2 = s0, p3 = s0;
             for (int stop = Math.min(end, i + BLOCK * VIRTUAL); i < stop; i += VIRTUAL) {
-                int j = off + i;
+                int j = xOff + i, e = dOff + i;
                 // da = dxb * max(0, 2 - 2|a1|), the operations of the plain lanes
                 FloatVector a0 = FloatVector.fromArray(FLOATS, x, j).sub(mean).mul(inv);
-                FloatVector d0 = FloatVector.fromArray(FLOATS, dxb, j).mul(FloatVector.broadcast(FLOATS, 2f).sub(a0.abs().mul(2f)).max(0f));
+                FloatVector d0 = FloatVector.fromArray(FLOATS, dxb, e).mul(FloatVector.broadcast(FLOATS, 2f).sub(a0.abs().mul(2f)).max(0f));
                 s0 = s0.add(d0);
                 p0 = d0.fma(a0, p0);
                 if (PER > 1) {
                     FloatVector a1 = FloatVector.fromArray(FLOATS, x, j + LANES).sub(mean).mul(inv);
-                    FloatVector d1 = FloatVector.fromArray(FLOATS, dxb, j + LANES).mul(FloatVector.broadcast(FLOATS, 2f).sub(a1.abs().mul(2f)).max(0f));
+                    FloatVector d1 = FloatVector.fromArray(FLOATS, dxb, e + LANES).mul(FloatVector.broadcast(FLOATS, 2f).sub(a1.abs().mul(2f)).max(0f));
                     s1 = s1.add(d1);
                     p1 = d1.fma(a1, p1);
                 }
                 if (PER > 2) {
                     FloatVector a2 = FloatVector.fromArray(FLOATS, x, j + 2 * LANES).sub(mean).mul(inv);
-                    FloatVector d2 = FloatVector.fromArray(FLOATS, dxb, j + 2 * LANES).mul(FloatVector.broadcast(FLOATS, 2f).sub(a2.abs().mul(2f)).max(0f));
+                    FloatVector d2 = FloatVector.fromArray(FLOATS, dxb, e + 2 * LANES).mul(FloatVector.broadcast(FLOATS, 2f).sub(a2.abs().mul(2f)).max(0f));
                     s2 = s2.add(d2);
                     p2 = d2.fma(a2, p2);
                     FloatVector a3 = FloatVector.fromArray(FLOATS, x, j + 3 * LANES).sub(mean).mul(inv);
-                    FloatVector d3 = FloatVector.fromArray(FLOATS, dxb, j + 3 * LANES).mul(FloatVector.broadcast(FLOATS, 2f).sub(a3.abs().mul(2f)).max(0f));
+                    FloatVector d3 = FloatVector.fromArray(FLOATS, dxb, e + 3 * LANES).mul(FloatVector.broadcast(FLOATS, 2f).sub(a3.abs().mul(2f)).max(0f));
                     s3 = s3.add(d3);
                     p3 = d3.fma(a3, p3);
                 }
@@ -228,7 +228,7 @@ final class VectorReductions extends Reductions {
             widen(lanes, b.first);
             widen(more, b.second);
         }
-        approxSignTail(total(b.first), total(b.second), x, dxb, off, end, n, mean, inv, out);
+        approxSignTail(total(b.first), total(b.second), x, xOff, dxb, dOff, end, n, mean, inv, out);
     }
 
     // ---------------------------------------------------------------- four planes at a time

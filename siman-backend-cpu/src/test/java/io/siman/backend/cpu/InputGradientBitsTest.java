@@ -6,6 +6,8 @@ import io.siman.api.Shape;
 import io.siman.api.Tensor;
 import io.siman.api.TrainingKernels;
 import io.siman.api.steps.BinaryWeightSteps;
+import io.siman.testkit.Reference;
+import io.siman.testkit.Reference.WeightValues;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -13,6 +15,10 @@ import java.util.SplittableRandom;
 
 import static io.siman.backend.cpu.SameBits.assertSameBits;
 import static io.siman.backend.cpu.SameBits.gaussian;
+import static io.siman.testkit.Reference.WeightValues.ONE_VALUE;
+import static io.siman.testkit.Reference.WeightValues.PLUS_MINUS_ALPHA;
+import static io.siman.testkit.Reference.WeightValues.THIRD_VALUE;
+import static io.siman.testkit.Reference.WeightValues.ZERO_OR_ALPHA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +39,9 @@ class InputGradientBitsTest {
             {16, 32, 32, 3, 2, 1, 2}, {8, 12, 9, 3, 2, 1, 2}, {5, 7, 10, 3, 2, 0, 1}, {6, 10, 8, 1, 2, 0, 2},
             {4, 6, 11, 3, 3, 2, 1}, {3, 5, 7, 2, 2, 1, 2}};
 
-    private enum Values { PLUS_MINUS_ALPHA, ZERO_OR_ALPHA, ONE_VALUE }
+    private static float[] twoValued(SplittableRandom r, ConvGeometry g, WeightValues kind) {
+        return Reference.binarizedWeights(r, g.outChannels(), g.fanIn(), kind);
+    }
 
     @Test
     void theVectorPatternSumsGiveThePlainPathsBits() {
@@ -44,7 +52,7 @@ class InputGradientBitsTest {
                 SplittableRandom r = new SplittableRandom(7);
                 for (int[] s : SHAPES) {
                     ConvGeometry g = ConvGeometry.of(Shape.of(s[6], s[0], s[2], s[2]), s[1], s[3], s[4], s[5]);
-                    for (Values kind : Values.values()) {
+                    for (WeightValues kind : new WeightValues[]{PLUS_MINUS_ALPHA, ZERO_OR_ALPHA, ONE_VALUE}) {
                         float[] w = twoValued(r, g, kind), dy = gaussian(r, (int) g.outputShape().size());
                         String at = threads + " threads, " + kind + ", " + g;
                         float[] expected = inputGradient(plain, g, dy, w, false);
@@ -62,31 +70,12 @@ class InputGradientBitsTest {
              Backend plain = CpuKernelsContractTest.cpu(2, Map.of(Vectorization.PROPERTY, "false"))) {
             SplittableRandom r = new SplittableRandom(8);
             ConvGeometry g = ConvGeometry.of(Shape.of(2, 8, 9, 9), 12, 3, 1, 1);
-            float[] three = twoValued(r, g, Values.PLUS_MINUS_ALPHA);
-            three[three.length - 1] = 0.25f; // a third value in the last channel
+            float[] three = twoValued(r, g, THIRD_VALUE);
             float[] dy = gaussian(r, (int) g.outputShape().size());
             for (Backend b : new Backend[]{vector, plain}) {
                 assertSameBits(inputGradient(b, g, dy, three, true), inputGradient(b, g, dy, three, false), "three values");
             }
         }
-    }
-
-    /** Each output channel's weights: two values per channel of the kind asked, chosen at random per weight. */
-    private static float[] twoValued(SplittableRandom r, ConvGeometry g, Values kind) {
-        int fanIn = g.fanIn();
-        float[] w = new float[g.outChannels() * fanIn];
-        for (int o = 0; o < g.outChannels(); o++) {
-            float alpha = (float) (0.05 + r.nextDouble());
-            for (int i = 0; i < fanIn; i++) {
-                boolean high = r.nextBoolean();
-                w[o * fanIn + i] = switch (kind) {
-                    case PLUS_MINUS_ALPHA -> high ? alpha : -alpha;
-                    case ZERO_OR_ALPHA -> high ? alpha : 0f;
-                    case ONE_VALUE -> -alpha;
-                };
-            }
-        }
-        return w;
     }
 
     private static float[] inputGradient(Backend b, ConvGeometry g, float[] dy, float[] w, boolean general) {

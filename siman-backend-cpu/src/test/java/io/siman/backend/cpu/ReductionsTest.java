@@ -33,8 +33,14 @@ class ReductionsTest {
                 same(plain.dot(a, off, b, off, n), vector.dot(a, off, b, off, n), "dot " + at);
                 same(plain.dotCentred(a, off, b, 0, n, -0.2), vector.dotCentred(a, off, b, 0, n, -0.2), "dotCentred " + at);
                 same(plain.negativeDot(a, b, off, n), vector.negativeDot(a, b, off, n), "negativeDot " + at);
-                plain.approxSignSums(a, b, off, n, 0.4f, 0.9f, outA);
-                vector.approxSignSums(a, b, off, n, 0.4f, 0.9f, outB);
+                plain.approxSignSums(a, off, b, off, n, 0.4f, 0.9f, outA);
+                vector.approxSignSums(a, off, b, off, n, 0.4f, 0.9f, outB);
+                same(outA[0], outB[0], "approxSign sum " + at);
+                same(outA[1], outB[1], "approxSign dot " + at);
+                // the gradient from another array and offset, as the fused input gradient hands it over
+                float[] moved = new float[n + 5];
+                System.arraycopy(b, off, moved, 5, n);
+                vector.approxSignSums(a, off, moved, 5, n, 0.4f, 0.9f, outB);
                 same(outA[0], outB[0], "approxSign sum " + at);
                 same(outA[1], outB[1], "approxSign dot " + at);
             }

@@ -12,8 +12,7 @@ import io.siman.api.Tensor;
 import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 import io.siman.api.steps.BinaryActivationSteps;
-import io.siman.api.steps.BinaryWeightSteps;
-import io.siman.api.steps.ResidualTrainingSteps;
+import io.siman.api.steps.BinaryInputGradientSteps;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -36,10 +35,9 @@ public final class BinaryConv2d extends LayerBase {
     final Encoding encoding;
     private final WeightBinarization weights;
     private final BinaryActivationSteps activationSteps;
-    private final BinaryWeightSteps weightSteps;
-    private final ResidualTrainingSteps residualSteps;
+    private final BinaryInputGradientSteps inputGradientSteps;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
-    private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dxb = work(), dx = work();
+    private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dx = work();
     private final Work affineScale = work(), scaledAffine = work(), affineBias = work(), packedInput = work(), packedWeights = work();
     private Tensor input, effective;
     private ConvGeometry g;
@@ -75,8 +73,7 @@ public final class BinaryConv2d extends LayerBase {
         }
         this.weights = binarizer.create(backend, ws, encoding);
         this.activationSteps = BinaryActivationSteps.of(backend);
-        this.weightSteps = BinaryWeightSteps.of(backend);
-        this.residualSteps = ResidualTrainingSteps.of(backend);
+        this.inputGradientSteps = BinaryInputGradientSteps.of(backend);
     }
 
     /**
@@ -237,7 +234,7 @@ public final class BinaryConv2d extends LayerBase {
 
     /**
      * The input gradient plus {@code addend} (another branch's gradient of the same input), the add fused into the
-     * last pass where the activations are binarized ({@link ResidualTrainingSteps#binaryActivationBackwardAdd}).
+     * last pass where the activations are binarized ({@link BinaryInputGradientSteps#binaryConv2dInputGradient}).
      */
     Tensor backwardAdding(Tensor dy, Tensor addend) {
         return timedBackward(() -> backward(dy, addend));
@@ -272,14 +269,9 @@ public final class BinaryConv2d extends LayerBase {
             k.rowScale(effective, alpha.value(), w);
         }
         weights.backward(weight.value(), ds, weight.grad());
-        Tensor dSign = dxb.get(g.inputShape());
-        weightSteps.binaryConv2dBackwardData(g, dy, w, dSign);
+        // through the convolution to the signs, then through the binarization, in one step (no plane of the signs' gradient)
         Tensor d = dx.get(g.inputShape());
-        if (addend == null) {
-            activationSteps.binaryActivationBackward(input, m, s, dSign, d);
-        } else {
-            residualSteps.binaryActivationBackwardAdd(input, m, s, dSign, addend, d);
-        }
+        inputGradientSteps.binaryConv2dInputGradient(g, dy, w, input, m, s, addend, d);
         return d;
     }
 
