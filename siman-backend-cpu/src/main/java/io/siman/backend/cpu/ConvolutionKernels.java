@@ -228,8 +228,7 @@ final class ConvolutionKernels extends CpuKernelFamily {
      */
     public void binaryConv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         KernelShapes.convolution("binaryConv2dBackwardData", g, dx, w, dy);
-        float[] wa = f(w);
-        float[] values = TwoValuedInputGradient.handles(g) ? TwoValuedInputGradient.values(wa, g.outChannels(), g.fanIn()) : null;
+        float[] wa = f(w), values = TwoValuedInputGradient.values(g, wa);
         if (values == null) {
             conv2dBackwardData(g, dy, w, dx);
             return;
@@ -250,8 +249,7 @@ final class ConvolutionKernels extends CpuKernelFamily {
     void binaryConv2dBackwardData(String op, ConvGeometry g, Tensor dy, Tensor w, SampleGradient sink) {
         expect(op, "weights", w, g.weightShape());
         expect(op, "output gradient", dy, g.outputShape());
-        float[] wa = f(w);
-        float[] values = TwoValuedInputGradient.handles(g) ? TwoValuedInputGradient.values(wa, g.outChannels(), g.fanIn()) : null;
+        float[] wa = f(w), values = TwoValuedInputGradient.values(g, wa);
         if (values != null && direct != null) {
             direct.twoValuedInputGradient(g, f(dy), values, TwoValuedInputGradient.patterns(g, wa, values), null, sink, par);
             return;

@@ -56,9 +56,14 @@ final class TwoValuedInputGradient {
     /**
      * Each output channel's two values, {@code [2 o]} its first weight's and {@code [2 o + 1]} the other one (the first
      * again where there is none), over {@code groups * 4} channels (zeros past the last); null where a channel has three
-     * or more (compared bit for bit, so {@code -0} and {@code +0} are two values).
+     * or more (compared bit for bit, so {@code -0} and {@code +0} are two values), or where the layer's shape does not
+     * take this path ({@link #handles}).
      */
-    static float[] values(float[] w, int outChannels, int fanIn) {
+    static float[] values(ConvGeometry g, float[] w) {
+        return handles(g) ? values(w, g.outChannels(), g.fanIn()) : null;
+    }
+
+    private static float[] values(float[] w, int outChannels, int fanIn) {
         float[] values = new float[2 * GROUP * groups(outChannels)];
         for (int o = 0; o < outChannels; o++) {
             int first = Float.floatToRawIntBits(w[o * fanIn]), other = first;
