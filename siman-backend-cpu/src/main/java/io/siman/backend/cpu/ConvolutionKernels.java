@@ -228,17 +228,7 @@ final class ConvolutionKernels extends CpuKernelFamily {
      */
     public void binaryConv2dBackwardData(ConvGeometry g, Tensor dy, Tensor w, Tensor dx) {
         KernelShapes.convolution("binaryConv2dBackwardData", g, dx, w, dy);
-        float[] wa = f(w), values = TwoValuedInputGradient.values(g, wa);
-        if (values == null) {
-            conv2dBackwardData(g, dy, w, dx);
-            return;
-        }
-        int[] patterns = TwoValuedInputGradient.patterns(g, wa, values);
-        if (direct != null) {
-            direct.twoValuedInputGradient(g, f(dy), values, patterns, f(dx), null, par);
-        } else {
-            TwoValuedInputGradient.inputGradient(g, f(dy), values, patterns, f(dx), par);
-        }
+        inputGradient(g, dy, w, TwoValuedInputGradient.values(g, f(w)), dx);
     }
 
     /**
@@ -256,13 +246,27 @@ final class ConvolutionKernels extends CpuKernelFamily {
         }
         int sample = (int) (g.inputShape().size() / g.batch());
         try (Tensor whole = backend.allocate(g.inputShape())) {
-            binaryConv2dBackwardData(g, dy, w, whole);
+            inputGradient(g, dy, w, values, whole);
             float[] signs = f(whole);
             par.forRange(g.batch(), 6L * sample, (from, to) -> {
                 for (int n = from; n < to; n++) {
                     sink.accept(n, signs, n * sample);
                 }
             });
+        }
+    }
+
+    /** The input gradient into {@code dx}: by pattern sums of the weights' {@code values}, or the general one where null. */
+    private void inputGradient(ConvGeometry g, Tensor dy, Tensor w, float[] values, Tensor dx) {
+        if (values == null) {
+            conv2dBackwardData(g, dy, w, dx);
+            return;
+        }
+        int[] patterns = TwoValuedInputGradient.patterns(g, f(w), values);
+        if (direct != null) {
+            direct.twoValuedInputGradient(g, f(dy), values, patterns, f(dx), null, par);
+        } else {
+            TwoValuedInputGradient.inputGradient(g, f(dy), values, patterns, f(dx), par);
         }
     }
 

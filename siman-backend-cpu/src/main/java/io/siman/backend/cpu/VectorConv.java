@@ -363,7 +363,7 @@ final class VectorConv {
         }
         // the output gradient as the input of a frame: co channels of ho x wo, framed at (top, left) in hp x wp
         ConvGeometry image = new ConvGeometry(g.batch(), co, ho, wo, 1, 1, 1, 1, 0);
-        Frame f = new Frame(1, top, left, hp, wp, ho, wo, hp * wp, gridRow, plane);
+        Frame f = new Frame(1, top, left, hp, wp, ho, wo, ho * wp, gridRow, plane);
         par.forRange(g.batch(), (long) tiles * CO_TILE * groups * taps * gridRow + (long) tableSize, (from, to) -> {
             float[] framed = scratch(3, co * plane), grid = scratch(4, tiles * CO_TILE * gridRow), table = scratch(5, tableSize);
             float[] out = sink == null ? dx : scratch(6, ci * h * w);
@@ -824,7 +824,7 @@ final class VectorConv {
                     src = signs;
                     at = 0;
                 }
-                frameChannelsLast(src, at, ci, h, w, pad, xt, 0, n > 0);
+                frameChannelsLast(src, at, ci, h, w, pad, xt, n > 0);
                 int dyImage = n * co * p;
                 for (int y0 = 0; y0 < ho; y0 += rowsPerBlock) {
                     int y1 = Math.min(ho, y0 + rowsPerBlock);
@@ -832,10 +832,10 @@ final class VectorConv {
                         int o0 = t / columnTiles * GRADIENT_CO_TILE, j0 = t % columnTiles * GRADIENT_COLUMNS;
                         int dyAt = dyImage + o0 * p, accAt = o0 * accStride + j0 * LANES;
                         if (FEW_REGISTERS) {
-                            channelsLastTile4x2(xt, 0, column[j0], column[j0 + 1], dy, dyAt, p, y0, y1, wo,
+                            channelsLastTile4x2(xt, column[j0], column[j0 + 1], dy, dyAt, p, y0, y1, wo,
                                     rowStep, colStep, acc, accAt, accStride);
                         } else {
-                            channelsLastTile8x3(xt, 0, column[j0], column[j0 + 1], column[j0 + 2], dy, dyAt, p, y0,
+                            channelsLastTile8x3(xt, column[j0], column[j0 + 1], column[j0 + 2], dy, dyAt, p, y0,
                                     y1, wo, rowStep, colStep, acc, accAt, accStride);
                         }
                     }
@@ -852,19 +852,18 @@ final class VectorConv {
     }
 
     /**
-     * Frames one image channels last: {@code xt[at + ((y + pad) * wp + x + pad) * c + ch] = src[from + (ch * h + y) * w + x]},
+     * Frames one image channels last: {@code xt[((y + pad) * wp + x + pad) * c + ch] = src[from + (ch * h + y) * w + x]},
      * in square blocks of {@code LANES} channels by {@code LANES} columns transposed in registers ({@code c} is a
      * multiple of {@code LANES} here); the columns past the last whole block one by one. {@code zeroed}: the buffer
      * already holds a frame of this shape, so its zeros are in place.
      */
-    private static void frameChannelsLast(float[] src, int from, int c, int h, int w, int pad, float[] xt, int at,
-                                          boolean zeroed) {
+    private static void frameChannelsLast(float[] src, int from, int c, int h, int w, int pad, float[] xt, boolean zeroed) {
         int wp = w + 2 * pad, plane = h * w, whole = VectorTranspose.handles(SPECIES) ? w - w % LANES : 0;
         if (!zeroed) {
-            java.util.Arrays.fill(xt, at, at + (h + 2 * pad) * wp * c, 0f);
+            java.util.Arrays.fill(xt, 0, (h + 2 * pad) * wp * c, 0f);
         }
         for (int y = 0; y < h; y++) {
-            int row = at + ((y + pad) * wp + pad) * c;
+            int row = ((y + pad) * wp + pad) * c;
             for (int ch = 0; ch < c; ch += LANES) {
                 int in = from + ch * plane + y * w;
                 for (int x0 = 0; x0 < whole; x0 += LANES) {
@@ -888,7 +887,7 @@ final class VectorConv {
      * (offsets {@code c0 .. c2} into a position's framed taps), over output rows {@code [y0, y1)} of one sample; the
      * sums continue from {@code acc}, where each output channel's columns are a row ({@code accStride} apart).
      */
-    private static void channelsLastTile8x3(float[] xt, int img, int c0, int c1, int c2, float[] dy, int dyAt, int p,
+    private static void channelsLastTile8x3(float[] xt, int c0, int c1, int c2, float[] dy, int dyAt, int p,
                                             int y0, int y1, int wo, int rowStep, int colStep, float[] acc, int accAt,
                                             int accStride) {
         int r0 = accAt, r1 = r0 + accStride, r2 = r1 + accStride, r3 = r2 + accStride;
@@ -902,7 +901,7 @@ final class VectorConv {
         FloatVector a60 = load(acc, r6), a61 = load(acc, r6 + LANES), a62 = load(acc, r6 + 2 * LANES);
         FloatVector a70 = load(acc, r7), a71 = load(acc, r7 + LANES), a72 = load(acc, r7 + 2 * LANES);
         for (int y = y0; y < y1; y++) {
-            for (int xx = 0, q = y * wo, at = img + y * rowStep; xx < wo; xx++, q++, at += colStep) {
+            for (int xx = 0, q = y * wo, at = y * rowStep; xx < wo; xx++, q++, at += colStep) {
                 FloatVector x0 = load(xt, at + c0), x1 = load(xt, at + c1), x2 = load(xt, at + c2);
                 FloatVector d = FloatVector.broadcast(SPECIES, dy[dyAt + q]);
                 a00 = x0.fma(d, a00); a01 = x1.fma(d, a01); a02 = x2.fma(d, a02);
@@ -933,7 +932,7 @@ final class VectorConv {
     }
 
     /** As {@link #channelsLastTile8x3}, for 4 output channels by 2 columns (16 registers). */
-    private static void channelsLastTile4x2(float[] xt, int img, int c0, int c1, float[] dy, int dyAt, int p,
+    private static void channelsLastTile4x2(float[] xt, int c0, int c1, float[] dy, int dyAt, int p,
                                             int y0, int y1, int wo, int rowStep, int colStep, float[] acc, int accAt,
                                             int accStride) {
         int r0 = accAt, r1 = r0 + accStride, r2 = r1 + accStride, r3 = r2 + accStride;
@@ -942,7 +941,7 @@ final class VectorConv {
         FloatVector a20 = load(acc, r2), a21 = load(acc, r2 + LANES);
         FloatVector a30 = load(acc, r3), a31 = load(acc, r3 + LANES);
         for (int y = y0; y < y1; y++) {
-            for (int xx = 0, q = y * wo, at = img + y * rowStep; xx < wo; xx++, q++, at += colStep) {
+            for (int xx = 0, q = y * wo, at = y * rowStep; xx < wo; xx++, q++, at += colStep) {
                 FloatVector x0 = load(xt, at + c0), x1 = load(xt, at + c1);
                 FloatVector d = FloatVector.broadcast(SPECIES, dy[dyAt + q]);
                 a00 = x0.fma(d, a00); a01 = x1.fma(d, a01);
