@@ -346,8 +346,9 @@ final class VectorConv {
         }
         int gridRow = java.util.Arrays.stream(qv).max().orElse(0), plane = readsEnd;
         int tableSize = groups * TwoValuedInputGradient.PATTERNS * plane, tiles = (ci + CO_TILE - 1) / CO_TILE;
-        // where each input channel's (group, tap) sum starts, per phase: its pattern's plane plus the tap's shift;
-        // channels past the last of a tile repeat the last one into rows that are never copied out
+        // where each input channel's (group, tap) sum starts, per phase: its pattern's plane plus the tap's shift, the
+        // channels of a tile side by side for each read (one running index in the tile's loop); channels past the
+        // last of a tile repeat the last one into rows that are never copied out
         int[][] offset = new int[phases][];
         for (int phase = 0; phase < phases; phase++) {
             int reached = reaching[phase].length, reads = groups * reached;
@@ -356,8 +357,9 @@ final class VectorConv {
                 int pattern = Math.min(c, ci - 1) * groups * taps;
                 for (int r = 0; r < reads; r++) {
                     int gr = r / reached, t = reaching[phase][r % reached];
-                    offset[phase][c * reads + r] = (gr * TwoValuedInputGradient.PATTERNS + patterns[pattern + gr * taps + t])
-                            * plane + shift[phase][r % reached];
+                    offset[phase][(c / CO_TILE * reads + r) * CO_TILE + c % CO_TILE] =
+                            (gr * TwoValuedInputGradient.PATTERNS + patterns[pattern + gr * taps + t]) * plane
+                                    + shift[phase][r % reached];
                 }
             }
         }
@@ -461,36 +463,36 @@ final class VectorConv {
 
     /**
      * 8 input channels by 2 vectors of grid positions from {@code q0}: each adds, over its {@code reads} (group, tap)
-     * pairs in order, the sum at {@code table[offset + q0]}.
+     * pairs in order, the sum at {@code table[offset + q0]}; the offsets of the 8 channels lie side by side for each
+     * read, from {@code at}. (With each channel's offsets a row of their own, the loop kept a running index per
+     * channel: general registers that the loop's address arithmetic wanted.)
      */
     private static void sumTile8x2(float[] table, int q0, int[] offset, int at, int reads, float[] grid, int gridAt, int qv) {
         FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
-        int o0 = at, o1 = o0 + reads, o2 = o1 + reads, o3 = o2 + reads, o4 = o3 + reads, o5 = o4 + reads, o6 = o5 + reads;
-        int o7 = o6 + reads;
-        for (int r = 0; r < reads; r++) {
-            int t = q0 + offset[o0 + r];
+        for (int r = at, end = at + 8 * reads; r < end; r += 8) {
+            int t = q0 + offset[r];
             a00 = a00.add(load(table, t));
             a01 = a01.add(load(table, t + LANES));
-            t = q0 + offset[o1 + r];
+            t = q0 + offset[r + 1];
             a10 = a10.add(load(table, t));
             a11 = a11.add(load(table, t + LANES));
-            t = q0 + offset[o2 + r];
+            t = q0 + offset[r + 2];
             a20 = a20.add(load(table, t));
             a21 = a21.add(load(table, t + LANES));
-            t = q0 + offset[o3 + r];
+            t = q0 + offset[r + 3];
             a30 = a30.add(load(table, t));
             a31 = a31.add(load(table, t + LANES));
-            t = q0 + offset[o4 + r];
+            t = q0 + offset[r + 4];
             a40 = a40.add(load(table, t));
             a41 = a41.add(load(table, t + LANES));
-            t = q0 + offset[o5 + r];
+            t = q0 + offset[r + 5];
             a50 = a50.add(load(table, t));
             a51 = a51.add(load(table, t + LANES));
-            t = q0 + offset[o6 + r];
+            t = q0 + offset[r + 6];
             a60 = a60.add(load(table, t));
             a61 = a61.add(load(table, t + LANES));
-            t = q0 + offset[o7 + r];
+            t = q0 + offset[r + 7];
             a70 = a70.add(load(table, t));
             a71 = a71.add(load(table, t + LANES));
         }
@@ -515,18 +517,17 @@ final class VectorConv {
     /** As {@link #sumTile8x2}, for 4 input channels. */
     private static void sumTile4x2(float[] table, int q0, int[] offset, int at, int reads, float[] grid, int gridAt, int qv) {
         FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        int o0 = at, o1 = o0 + reads, o2 = o1 + reads, o3 = o2 + reads;
-        for (int r = 0; r < reads; r++) {
-            int t = q0 + offset[o0 + r];
+        for (int r = at, end = at + 4 * reads; r < end; r += 4) {
+            int t = q0 + offset[r];
             a00 = a00.add(load(table, t));
             a01 = a01.add(load(table, t + LANES));
-            t = q0 + offset[o1 + r];
+            t = q0 + offset[r + 1];
             a10 = a10.add(load(table, t));
             a11 = a11.add(load(table, t + LANES));
-            t = q0 + offset[o2 + r];
+            t = q0 + offset[r + 2];
             a20 = a20.add(load(table, t));
             a21 = a21.add(load(table, t + LANES));
-            t = q0 + offset[o3 + r];
+            t = q0 + offset[r + 3];
             a30 = a30.add(load(table, t));
             a31 = a31.add(load(table, t + LANES));
         }
