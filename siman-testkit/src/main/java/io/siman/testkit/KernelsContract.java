@@ -996,6 +996,37 @@ public abstract class KernelsContract {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Implementation.class)
+    void binaryWeightGradientFromBitsIsThatOfTheFloatInput(Implementation implementation) {
+        io.siman.api.steps.BinaryWeightGradientSteps steps = steps(implementation, io.siman.api.steps.BinaryWeightGradientSteps.class,
+                io.siman.api.steps.BinaryWeightGradientSteps::portable);
+        training();
+        BitwiseKernels bk = bits();
+        // the binarized shapes, and two words of channels per position at stride 2
+        int[][] shapes = java.util.Arrays.copyOf(BINARIZED_SHAPES, BINARIZED_SHAPES.length + 1);
+        shapes[shapes.length - 1] = new int[]{2, 128, 5, 5, 8, 3, 2, 1};
+        for (int[] sh : shapes) {
+            ConvGeometry g = geometry(sh);
+            Tensor x = random(1.5, g.inputShape().dims()), dy = random(1, g.outputShape().dims()), threshold = random(0.5, g.batch());
+            Tensor bitsOfX = zeros(DType.INT64, g.packedInputShape());
+            bk.packActivations(x, threshold, bitsOfX);
+            Tensor expected = zeros(g.weightShape().dims()), dw = zeros(g.weightShape().dims());
+            BinaryActivationSteps.of(backend).binaryConv2dBackwardWeights(g, x, threshold, dy, expected);
+            k.fill(dw, 99f);
+            steps.binaryConv2dBackwardWeightsFromBits(g, x, threshold, bitsOfX, dy, dw);
+            assertArrayEquals(backend.downloadFloats(expected), backend.downloadFloats(dw), 0f,
+                    "the same floats as the weight gradient of the float input's signs: " + g);
+        }
+        ConvGeometry g = geometry(BINARIZED_SHAPES[0]);
+        Tensor x = zeros(g.inputShape().dims()), dy = zeros(g.outputShape().dims()), dw = zeros(g.weightShape().dims());
+        Tensor threshold = zeros(g.batch()), bitsOfX = zeros(DType.INT64, g.packedInputShape());
+        assertThrows(ShapeMismatchException.class, () -> steps.binaryConv2dBackwardWeightsFromBits(g, x, threshold,
+                zeros(DType.INT64, Shape.of(g.batch(), 1)), dy, dw));
+        assertThrows(ShapeMismatchException.class, () -> steps.binaryConv2dBackwardWeightsFromBits(g, x, zeros(g.batch() + 1),
+                bitsOfX, dy, dw));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Implementation.class)
     void approxSignBackward(Implementation implementation) {
         BinaryActivationSteps steps = steps(implementation, BinaryActivationSteps.class, BinaryActivationSteps::portable);
         Tensor a = up(new float[]{-2f, -1f, -0.5f, 0f, 0.25f, 0.9f, 1f, 3f}, 8), d = up(new float[]{1, 1, 2, 1, 1, 1, 1, 1}, 8);

@@ -344,4 +344,21 @@ final class ConvolutionKernels extends CpuKernelFamily {
         expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
         weightGradient(g, f(x), f(threshold), f(dy), f(dw));
     }
+
+    /**
+     * {@code BinaryWeightGradientSteps}: where the vector path frames the input channels last, each sample is framed
+     * from its bits; otherwise as {@link #binaryConv2dBackwardWeights}, from {@code x}. The same bits either way.
+     */
+    public void binaryConv2dBackwardWeightsFromBits(ConvGeometry g, Tensor x, Tensor threshold, Tensor xBits, Tensor dy, Tensor dw) {
+        String op = "binaryConv2dBackwardWeightsFromBits";
+        KernelShapes.convolution(op, g, x, dw, dy);
+        expect(op, "threshold", threshold, Shape.of(g.batch()));
+        expect(op, "xBits", xBits, g.packedInputShape());
+        long[] bits = longs(xBits);
+        if (direct != null && VectorConv.handles(g) && VectorConv.framesBits(g)) {
+            direct.weightGradientFromBits(g, bits, f(dy), f(dw), par);
+        } else {
+            weightGradient(g, f(x), f(threshold), f(dy), f(dw));
+        }
+    }
 }

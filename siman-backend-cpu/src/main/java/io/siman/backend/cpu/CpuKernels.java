@@ -14,6 +14,7 @@ import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.IrNetSteps;
 import io.siman.api.steps.BinaryBlockSteps;
 import io.siman.api.steps.BinaryInputGradientSteps;
+import io.siman.api.steps.BinaryWeightGradientSteps;
 import io.siman.api.steps.BinaryWeightSteps;
 import io.siman.api.steps.ResidualTrainingSteps;
 import io.siman.api.steps.ShortcutSteps;
@@ -34,7 +35,8 @@ import java.util.Optional;
  */
 final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         SimanSteps, XnorSteps, IrNetSteps, BinaryActivationSteps, ShortcutSteps, BinaryBlockSteps,
-        ResidualTrainingSteps, ActivationPackingSteps, BinaryWeightSteps, BinaryInputGradientSteps {
+        ResidualTrainingSteps, ActivationPackingSteps, BinaryWeightSteps, BinaryInputGradientSteps,
+        BinaryWeightGradientSteps {
     /**
      * Backend property (or system property {@code siman.cpu.portableSteps}): {@code true} hides this backend's own step
      * families, so binarizers and layers run the portable defaults on its kernels (to measure what they cost).
@@ -394,6 +396,13 @@ final class CpuKernels implements Kernels, TrainingKernels, BitwiseKernels,
         String op = "binaryConv2dInputGradient";
         KernelShapes.expect(op, "x", x, g.inputShape());
         convolution.binaryConv2dBackwardData(op, g, dy, w, activations.throughSign(op, x, mean, invStd, addend, dx));
+    }
+
+    // ---------------------------------------------------------------- BinaryWeightGradientSteps
+
+    @Override
+    public void binaryConv2dBackwardWeightsFromBits(ConvGeometry g, Tensor x, Tensor threshold, Tensor xBits, Tensor dy, Tensor dw) {
+        convolution.binaryConv2dBackwardWeightsFromBits(g, x, threshold, xBits, dy, dw);
     }
 
     // ---------------------------------------------------------------- ResidualTrainingSteps

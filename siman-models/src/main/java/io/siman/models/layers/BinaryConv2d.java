@@ -13,6 +13,7 @@ import io.siman.api.TrainingProgress;
 import io.siman.api.WeightBinarization;
 import io.siman.api.steps.BinaryActivationSteps;
 import io.siman.api.steps.BinaryInputGradientSteps;
+import io.siman.api.steps.BinaryWeightGradientSteps;
 
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -36,10 +37,13 @@ public final class BinaryConv2d extends LayerBase {
     private final WeightBinarization weights;
     private final BinaryActivationSteps activationSteps;
     private final BinaryInputGradientSteps inputGradientSteps;
+    private final BinaryWeightGradientSteps weightGradientSteps;
     private final Work a1 = work(), mean = work(), invStd = work(), xb = work(), conv = work(), out = work();
     private final Work dEffective = work(), dRaw = work(), scaledWeights = work(), dx = work();
     private final Work affineScale = work(), scaledAffine = work(), affineBias = work(), packedInput = work(), packedWeights = work();
     private Tensor input, effective;
+    /** The bits of {@code input}'s signs, when the training forward pass ran bitwise; else null. */
+    private Tensor inputBits;
     private ConvGeometry g;
     private BatchNorm foldedNorm;
 
@@ -74,6 +78,7 @@ public final class BinaryConv2d extends LayerBase {
         this.weights = binarizer.create(backend, ws, encoding);
         this.activationSteps = BinaryActivationSteps.of(backend);
         this.inputGradientSteps = BinaryInputGradientSteps.of(backend);
+        this.weightGradientSteps = BinaryWeightGradientSteps.of(backend);
     }
 
     /**
@@ -148,6 +153,7 @@ public final class BinaryConv2d extends LayerBase {
     protected Tensor computeForward(Tensor x, TrainingProgress progress) {
         g = Conv2d.geometry(name(), x.shape(), inChannels, outChannels, kernel, stride, padding);
         input = x;
+        inputBits = null;
         if (!binarizer.binarizesActivations()) {
             effective = weights.forward(weight.value(), progress);
             Tensor y = out.get(g.outputShape());
@@ -167,7 +173,8 @@ public final class BinaryConv2d extends LayerBase {
             // alpha applied by the same multiply (backward needs no copy of the unscaled output)
             k.rowStandardize(x, ACTIVATION_EPS, null, m, s);
             Tensor y = out.get(g.outputShape());
-            bitwiseConvolution(x, m, form.effective(), form.encoding(), form.channelScale(), alpha == null ? null : alpha.value(), null, y);
+            inputBits = bitwiseConvolution(x, m, form.effective(), form.encoding(), form.channelScale(),
+                    alpha == null ? null : alpha.value(), null, y);
             return y;
         }
         Tensor c = conv.get(g.outputShape()), z = a1.get(x.shape()), signs = xb.get(x.shape());
@@ -185,9 +192,9 @@ public final class BinaryConv2d extends LayerBase {
     /**
      * {@code y = fma(sum, extra[c] * alpha[c], bias[c])} where {@code sum} is the convolution of
      * {@code sign(x - threshold)} with the effective weights' bits; {@code extra}, {@code alpha} (multiplied in on the
-     * device) and {@code bias} may be null.
+     * device) and {@code bias} may be null. Returns the packed signs of {@code x}.
      */
-    private void bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, Tensor alpha,
+    private Tensor bitwiseConvolution(Tensor x, Tensor threshold, Tensor effectiveWeights, Encoding enc, float[] extra, Tensor alpha,
                                     float[] bias, Tensor y) {
         Tensor xBits = packedInput.get(DType.INT64, g.packedInputShape()), wBits = packedWeights.get(DType.INT64, g.packedWeightShape());
         bitwise().packActivations(x, threshold, xBits);
@@ -211,6 +218,7 @@ public final class BinaryConv2d extends LayerBase {
             backend.write(b, bias);
         }
         bitwise().binaryConv2d(g, enc, xBits, wBits, s, b, y);
+        return xBits;
     }
 
     /**
@@ -240,6 +248,15 @@ public final class BinaryConv2d extends LayerBase {
         return timedBackward(() -> backward(dy, addend));
     }
 
+    /** The weight gradient of the input's signs at {@code m}: from their bits where the forward pass packed them. */
+    private void weightGradientOfSigns(Tensor m, Tensor dy, Tensor dw) {
+        if (inputBits != null) {
+            weightGradientSteps.binaryConv2dBackwardWeightsFromBits(g, input, m, inputBits, dy, dw);
+        } else {
+            activationSteps.binaryConv2dBackwardWeights(g, input, m, dy, dw);
+        }
+    }
+
     /** The input gradient, plus {@code addend} unless it is null. */
     private Tensor backward(Tensor dy, Tensor addend) {
         requireForward(input, name());
@@ -257,12 +274,12 @@ public final class BinaryConv2d extends LayerBase {
         Tensor m = mean.get(Shape.of(g.batch())), s = invStd.get(Shape.of(g.batch()));
         Tensor w = effective;
         if (alpha == null) {
-            activationSteps.binaryConv2dBackwardWeights(g, input, m, dy, ds);
+            weightGradientOfSigns(m, dy, ds);
         } else {
             // y = alpha[c] * conv(signs, W) = conv(signs, alpha[c] W): alpha moved onto the (small) weight tensors
             // instead of the (large) output and its gradient; alpha's gradient is then a dot product over the weights
             Tensor raw = dRaw.get(g.weightShape());
-            activationSteps.binaryConv2dBackwardWeights(g, input, m, dy, raw);
+            weightGradientOfSigns(m, dy, raw);
             training().rowScaleBackward(effective, raw, alpha.grad());
             k.rowScale(raw, alpha.value(), ds);
             w = scaledWeights.get(g.weightShape());
