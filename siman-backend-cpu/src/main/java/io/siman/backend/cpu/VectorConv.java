@@ -799,7 +799,7 @@ final class VectorConv {
      *
      * <p>A tile walks each output row as one run of positions with two running indices, one into the output gradient
      * and one into the frame ({@code s} pixels along per position). With the output row, column and frame offset as
-     * three induction variables the loop ran 13-19% slower (AVX2, 16@32x32 to 64@8x8, 1 thread, in one JVM): fewer
+     * three induction variables the kernel took 18-23% longer (AVX2, 16@32x32 to 64@8x8, 1 thread, in one JVM): fewer
      * general registers left. Walking whole blocks of rows as one run, through the {@code wp - wo} positions past each
      * row's end against a zero gradient, gained less (0.94-1.01), for the copy of the gradient it needs.
      */
