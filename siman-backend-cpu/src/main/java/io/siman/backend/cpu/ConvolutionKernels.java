@@ -354,11 +354,13 @@ final class ConvolutionKernels extends CpuKernelFamily {
         KernelShapes.convolution(op, g, x, dw, dy);
         expect(op, "threshold", threshold, Shape.of(g.batch()));
         expect(op, "xBits", xBits, g.packedInputShape());
+        // every tensor checked as this backend's, of its type, whichever of x and xBits is read
+        float[] xa = f(x), ta = f(threshold), dya = f(dy), dwa = f(dw);
         long[] bits = longs(xBits);
         if (direct != null && VectorConv.handles(g) && VectorConv.framesBits(g)) {
-            direct.weightGradientFromBits(g, bits, f(dy), f(dw), par);
+            direct.weightGradientFromBits(g, bits, dya, dwa, par);
         } else {
-            weightGradient(g, f(x), f(threshold), f(dy), f(dw));
+            weightGradient(g, xa, ta, dya, dwa);
         }
     }
 }
