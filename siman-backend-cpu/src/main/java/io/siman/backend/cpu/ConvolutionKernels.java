@@ -272,16 +272,17 @@ final class ConvolutionKernels extends CpuKernelFamily {
 
     public void conv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor dy, Tensor dw) {
         KernelShapes.convolution("conv2dBackwardWeights", g, x, dw, dy);
-        weightGradient(g, f(x), null, f(dy), f(dw));
+        weightGradient(g, f(x), null, null, f(dy), f(dw));
     }
 
     /**
      * The weight gradient of {@code x}, or of its signs at {@code threshold} (null: of {@code x} itself): on the vector
      * path's direct kernel where it takes the geometry, else as the matrix product over im2col rows; the same bits.
+     * {@code bits}: null, or those signs packed, which the direct kernel may read instead of {@code x}.
      */
-    private void weightGradient(ConvGeometry g, float[] xa, float[] threshold, float[] dya, float[] dwa) {
+    private void weightGradient(ConvGeometry g, float[] xa, float[] threshold, long[] bits, float[] dya, float[] dwa) {
         if (direct != null && VectorConv.handles(g)) {
-            direct.weightGradient(g, xa, threshold, dya, dwa, par);
+            direct.weightGradient(g, xa, threshold, bits, dya, dwa, par);
             return;
         }
         if (threshold == null) {
@@ -340,27 +341,23 @@ final class ConvolutionKernels extends CpuKernelFamily {
     }
 
     public void binaryConv2dBackwardWeights(ConvGeometry g, Tensor x, Tensor threshold, Tensor dy, Tensor dw) {
-        KernelShapes.convolution("binaryConv2dBackwardWeights", g, x, dw, dy);
-        expect("binaryConv2dBackwardWeights", "threshold", threshold, Shape.of(g.batch()));
-        weightGradient(g, f(x), f(threshold), f(dy), f(dw));
+        binaryWeightGradient("binaryConv2dBackwardWeights", g, x, threshold, null, dy, dw);
     }
 
     /**
-     * {@code BinaryWeightGradientSteps}: where the vector path frames the input channels last, each sample is framed
-     * from its bits; otherwise as {@link #binaryConv2dBackwardWeights}, from {@code x}. The same bits either way.
+     * {@code BinaryWeightGradientSteps}: as {@link #binaryConv2dBackwardWeights}, the vector path's channels-last
+     * layout framing each sample from its bits. The same bits either way.
      */
     public void binaryConv2dBackwardWeightsFromBits(ConvGeometry g, Tensor x, Tensor threshold, Tensor xBits, Tensor dy, Tensor dw) {
         String op = "binaryConv2dBackwardWeightsFromBits";
+        expect(op, "xBits", xBits, g.packedInputShape());
+        binaryWeightGradient(op, g, x, threshold, longs(xBits), dy, dw);
+    }
+
+    /** Both binary weight gradients' shape rules and call; every tensor checked whichever of x and its bits is read. */
+    private void binaryWeightGradient(String op, ConvGeometry g, Tensor x, Tensor threshold, long[] bits, Tensor dy, Tensor dw) {
         KernelShapes.convolution(op, g, x, dw, dy);
         expect(op, "threshold", threshold, Shape.of(g.batch()));
-        expect(op, "xBits", xBits, g.packedInputShape());
-        // every tensor checked as this backend's, of its type, whichever of x and xBits is read
-        float[] xa = f(x), ta = f(threshold), dya = f(dy), dwa = f(dw);
-        long[] bits = longs(xBits);
-        if (direct != null && VectorConv.handles(g) && VectorConv.framesBits(g)) {
-            direct.weightGradientFromBits(g, bits, dya, dwa, par);
-        } else {
-            weightGradient(g, xa, ta, dya, dwa);
-        }
+        weightGradient(g, f(x), f(threshold), bits, f(dy), f(dw));
     }
 }

@@ -566,10 +566,14 @@ final class VectorConv {
      *
      * @param threshold null for a float input; otherwise the input is its signs, {@code +1} where
      *                  {@code x >= threshold[n]} and {@code -1} elsewhere (the binary convolution's weight gradient)
+     * @param bits      null, or those signs packed ({@code [N, H, W, words(C)]}, bit set where the sign is {@code +1}):
+     *                  the channels-last layout then frames each sample from its bits, with no float input read and no
+     *                  comparison or transpose per value (framing from the float input took 10-20% of that kernel on
+     *                  AVX2: 16@32x32 to 64@8x8, batch 256, 2 threads, every thread framing every sample); the same sums
      */
-    void weightGradient(ConvGeometry g, float[] x, float[] threshold, float[] dy, float[] dw, Parallel par) {
+    void weightGradient(ConvGeometry g, float[] x, float[] threshold, long[] bits, float[] dy, float[] dw, Parallel par) {
         if (channelsLastGradient(g)) {
-            weightGradientChannelsLast(g, x, threshold, null, dy, dw, par);
+            weightGradientChannelsLast(g, x, threshold, bits, dy, dw, par);
             return;
         }
         Frame f = Frame.of(g, 1);
@@ -879,21 +883,6 @@ final class VectorConv {
                 }
             }
         }
-    }
-
-    /** Whether {@link #weightGradientFromBits} takes this geometry (with {@link #handles}): where the input is framed channels last. */
-    static boolean framesBits(ConvGeometry g) {
-        return channelsLastGradient(g);
-    }
-
-    /**
-     * {@link #weightGradient} of the signs whose bits {@code bits} holds ({@code [N, H, W, words(C)]}, bit set where the
-     * sign is {@code +1}), for a geometry that {@link #framesBits}: the same sums, with each sample framed from its
-     * bits. (Framing from the float input, its signs and a transpose per square block of values, took 10-20% of this
-     * kernel on AVX2: 16@32x32 to 64@8x8, batch 256, 2 threads, every thread framing every sample.)
-     */
-    void weightGradientFromBits(ConvGeometry g, long[] bits, float[] dy, float[] dw, Parallel par) {
-        weightGradientChannelsLast(g, null, null, bits, dy, dw, par);
     }
 
     private static final VectorSpecies<Integer> INT_SPECIES = VectorSpecies.of(int.class, SPECIES.vectorShape());
